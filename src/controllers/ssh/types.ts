@@ -1,0 +1,40 @@
+/** Result of one remote command, execa-style. */
+export interface ExecResult {
+  command: string;
+  /** Exit status; null when the command was killed by a signal or timed out. */
+  exitCode: number | null;
+  /** Signal name when the remote side reported one (e.g. "INT", "KILL"). */
+  signal?: string;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+}
+
+export interface ExecOptions {
+  /** Command timeout in real milliseconds (independent of the connect deadline). */
+  timeoutMs?: number;
+  /** Bytes written to the command's stdin, then EOF. */
+  stdin?: string | Buffer;
+}
+
+/** A long-running remote command (ping, iwevent) whose output arrives as lines. */
+export interface RemoteProcess {
+  readonly command: string;
+  /** Called for each complete line (without the newline) as it arrives. */
+  onLine(listener: (line: string, stream: 'stdout' | 'stderr', receivedAt: number) => void): void;
+  /** Resolves when the remote command ends (exit, signal, channel closed or connection lost). */
+  readonly done: Promise<ExecResult>;
+  /** Send a signal (e.g. "INT") over the channel; resolves once sent. */
+  signal(name: string): void;
+  /** Close the channel (the remote side kills the command). */
+  close(): void;
+}
+
+/** What the controllers need from a device connection. Implemented by SshDevice. */
+export interface DeviceShell {
+  readonly name: string;
+  exec(command: string, options?: ExecOptions): Promise<ExecResult>;
+  stream(command: string): RemoteProcess;
+  close(): Promise<void>;
+}
