@@ -1,0 +1,182 @@
+import type { Timer } from './clock.ts';
+import type { World } from './world.ts';
+
+/** Which ping the board has: its output shapes and options differ (DESIGN section 2). */
+export type PingFlavour = 'iputils' | 'iputils-old' | 'busybox';
+
+export interface PingOptions {
+  target: string;
+  intervalMs: number;
+  /** iputils -D: prefix each line with [epoch.micro]. */
+  timestamps: boolean;
+  /** iputils -O: report `no answer yet` for an outstanding request. */
+  reportOutstanding: boolean;
+  count: number | null;
+  deadlineMs: number | null;
+}
+
+export interface PingOutput {
+  stdout(line: string): void;
+  stderr(line: string): void;
+  exit(code: number): void;
+}
+
+const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
+
+/**
+ * One ping process on the client board. Each echo request is sent at an exact model
+ * time; its fate (dropped on the way out, or answered after an RTT with jitter, or the
+ * reply lost on the way back) comes from the world model; every drop of the traffic
+ * ping goes into the ground truth.
+ */
+export class PingProcess {
+  private seq: number;
+  private sent = 0;
+  private received = 0;
+  private readonly rtts: number[] = [];
+  private readonly answered = new Set<number>();
+  private timer: Timer | null = null;
+  private readonly startMs: number;
+  private finished = false;
+  private readonly loopback: boolean;
+
+  constructor(
+    private readonly world: World,
+    readonly flavour: PingFlavour,
+    readonly options: PingOptions,
+    private readonly out: PingOutput,
+  ) {
+    this.seq = flavour === 'busybox' ? 0 : 1;
+    this.loopback = LOOPBACK.test(options.target);
+    this.startMs = world.sched.now();
+  }
+
+  start(): void {
+    const t = this.options.target;
+    this.out.stdout(
+      this.flavour === 'busybox' ? `PING ${t} (${t}): 56 data bytes` : `PING ${t} (${t}) 56(84) bytes of data.`,
+    );
+    this.timer = this.world.sched.after(0, () => this.tick());
+    if (this.options.deadlineMs !== null) {
+      this.world.sched.after(this.options.deadlineMs, () => this.finish());
+    }
+  }
+
+  /** SIGINT: print statistics and exit like the real ping. SIGKILL / hangup: just stop. */
+  stop(signal: 'INT' | 'TERM' | 'KILL' | 'HUP'): void {
+    if (this.finished) return;
+    if (signal === 'INT' || signal === 'TERM') this.finish();
+    else this.kill();
+  }
+
+  get running(): boolean {
+    return !this.finished;
+  }
+
+  private stamp(): string {
+    if (!this.options.timestamps) return '';
+    return `[${(this.world.epochMs() / 1000).toFixed(6)}] `;
+  }
+
+  private tick(): void {
+    if (this.finished) return;
+    if (this.options.count !== null && this.sent >= this.options.count) return;
+    const seq = this.seq++;
+    if (this.options.reportOutstanding && this.sent > 0 && !this.answered.has(seq - 1)) {
+      this.out.stdout(`${this.stamp()}no answer yet for icmp_seq=${(seq - 1) & 0xffff}`);
+    }
+    this.sent++;
+    this.transmit(seq);
+    if (this.options.count === null || this.sent < this.options.count) {
+      // iputils times the next send from this one; the process wakes a little late each
+      // time (scheduler latency), so the send times drift against every other timer.
+      const wake = this.world.rnd.uniform(0.05, 0.8);
+      this.timer = this.world.sched.after(this.options.intervalMs + wake, () => this.tick());
+    } else {
+      // -c N: wait for the last reply (up to 1 s), then print statistics.
+      this.timer = this.world.sched.after(1000, () => this.finish());
+    }
+  }
+
+  private transmit(seq: number): void {
+    const w = this.world;
+    if (this.loopback) {
+      this.scheduleReply(seq, 0.03 + w.rnd.uniform(0, 0.03));
+      return;
+    }
+    const verdict = w.client.txVerdict();
+    if ('drop' in verdict) {
+      w.groundTruth.drop(seq, verdict.drop, w.epochMs());
+      return;
+    }
+    const ap = verdict.ap;
+    // wired RTT to the target plus the air: ~1-2 ms, a small jittery tail
+    const rtt = 0.9 + Math.abs(w.rnd.normal(0, 0.6)) + w.rnd.uniform(0, 1.5) + w.client.extraLatencyMs();
+    w.sched.after(rtt, () => {
+      const lost = w.client.rxVerdict(ap);
+      if (lost) {
+        w.groundTruth.drop(seq, lost, w.epochMs());
+        return;
+      }
+      this.reply(seq, rtt);
+    });
+  }
+
+  private scheduleReply(seq: number, rtt: number): void {
+    this.world.sched.after(rtt, () => this.reply(seq, rtt));
+  }
+
+  private reply(seq: number, rttMs: number): void {
+    if (this.finished) return;
+    const dup = this.answered.has(seq);
+    if (!dup) {
+      this.answered.add(seq);
+      this.received++;
+      this.rtts.push(rttMs);
+    }
+    const t = this.options.target;
+    if (this.flavour === 'busybox') {
+      this.out.stdout(`64 bytes from ${t}: seq=${seq & 0xffff} ttl=64 time=${rttMs.toFixed(3)} ms${dup ? ' (DUP!)' : ''}`);
+    } else {
+      this.out.stdout(`${this.stamp()}64 bytes from ${t}: icmp_seq=${seq & 0xffff} ttl=64 time=${formatRtt(rttMs)} ms${dup ? ' (DUP!)' : ''}`);
+    }
+  }
+
+  private finish(): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.timer?.cancel();
+    const t = this.options.target;
+    const elapsed = Math.round(this.world.sched.now() - this.startMs);
+    const loss = this.sent === 0 ? 0 : Math.round(((this.sent - this.received) / this.sent) * 100);
+    const min = this.rtts.length ? Math.min(...this.rtts) : 0;
+    const max = this.rtts.length ? Math.max(...this.rtts) : 0;
+    const avg = this.rtts.length ? this.rtts.reduce((a, b) => a + b, 0) / this.rtts.length : 0;
+    this.out.stdout('');
+    this.out.stdout(`--- ${t} ping statistics ---`);
+    if (this.flavour === 'busybox') {
+      this.out.stdout(`${this.sent} packets transmitted, ${this.received} packets received, ${loss}% packet loss`);
+      if (this.received) this.out.stdout(`round-trip min/avg/max = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)} ms`);
+    } else {
+      this.out.stdout(`${this.sent} packets transmitted, ${this.received} received, ${loss}% packet loss, time ${elapsed}ms`);
+      if (this.received) {
+        const mdev = Math.sqrt(this.rtts.reduce((a, r) => a + (r - avg) ** 2, 0) / this.rtts.length);
+        this.out.stdout(`rtt min/avg/max/mdev = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)}/${mdev.toFixed(3)} ms`);
+      }
+    }
+    this.out.exit(this.received > 0 ? 0 : 1);
+  }
+
+  private kill(): void {
+    this.finished = true;
+    this.timer?.cancel();
+  }
+}
+
+/** iputils prints the RTT with three significant digits. */
+function formatRtt(ms: number): string {
+  if (ms < 1) return ms.toFixed(3);
+  if (ms < 10) return ms.toFixed(2);
+  if (ms < 100) return ms.toFixed(1);
+  return ms.toFixed(0);
+}

@@ -1,0 +1,86 @@
+import { AccessPoint } from './access-point.ts';
+import { ModelClock, Scheduler } from './clock.ts';
+import { GroundTruthLog } from './ground-truth.ts';
+import { sampleSignalDbm } from './radio.ts';
+import { Random } from './random.ts';
+import { Station } from './station.ts';
+import { driverBehaviour } from './variants.ts';
+
+export interface WorldOptions {
+  seed: number;
+  timeScale: number;
+  /** Model tests: a clock that only moves by `sched.runUntil()`. */
+  manualClock?: boolean;
+  /** Board clocks start here (epoch ms); default: the real time at start. */
+  epochBaseMs?: number;
+  accessPoints: { name: string; bssid: string; txPowerDbm: number }[];
+  /** One RF path per AP: fixed loss of cables/combiner and the programmable attenuation on it. */
+  paths: { ap: string; fixedLossDb: number; attenuationDb: number }[];
+  client: { name: string; mac: string; variant: string };
+  groundTruthFile?: string;
+}
+
+/**
+ * The virtual bench's physics and drivers: two madwifi APs, one madwifi station on
+ * Linux 2.6.16, the RF paths between them, and a clock that may run faster than
+ * real time. Devices (SSH servers) and attenuators (HTTP servers) are views on it.
+ */
+export class World {
+  readonly clock: ModelClock;
+  readonly sched: Scheduler;
+  readonly rnd: Random;
+  readonly groundTruth: GroundTruthLog;
+  readonly accessPoints: AccessPoint[];
+  readonly client: Station;
+  private readonly epochBaseMs: number;
+  private readonly paths = new Map<AccessPoint, { fixedLossDb: number; attenuationDb: number }>();
+
+  constructor(readonly options: WorldOptions) {
+    this.clock = new ModelClock(options.timeScale, options.manualClock ?? false);
+    this.sched = new Scheduler(this.clock);
+    this.rnd = new Random(options.seed);
+    this.epochBaseMs = options.epochBaseMs ?? Date.now();
+    this.groundTruth = new GroundTruthLog(options.groundTruthFile);
+    this.accessPoints = options.accessPoints.map((a) => new AccessPoint(this, a.name, a.bssid, a.txPowerDbm));
+    for (const p of options.paths) {
+      const ap = this.ap(p.ap);
+      this.paths.set(ap, { fixedLossDb: p.fixedLossDb, attenuationDb: p.attenuationDb });
+    }
+    this.client = new Station(this, options.client.name, options.client.mac, driverBehaviour(options.client.variant));
+  }
+
+  ap(name: string): AccessPoint {
+    const ap = this.accessPoints.find((a) => a.name === name);
+    if (!ap) throw new Error(`no access point "${name}" in the virtual bench`);
+    return ap;
+  }
+
+  /** Board wall clock (epoch ms) at model time `t` (default: now). */
+  epochMs(t: number = this.sched.now()): number {
+    return this.epochBaseMs + t;
+  }
+
+  setAttenuation(apName: string, db: number): void {
+    this.sched.now(); // run what was due before the change
+    const path = this.paths.get(this.ap(apName));
+    if (path) path.attenuationDb = db;
+  }
+
+  attenuation(apName: string): number {
+    return this.paths.get(this.ap(apName))?.attenuationDb ?? 0;
+  }
+
+  sampleSignalDbm(ap: AccessPoint): number {
+    const path = this.paths.get(ap) ?? { fixedLossDb: 0, attenuationDb: 0 };
+    return sampleSignalDbm({ txPowerDbm: ap.txPowerDbm, ...path }, this.rnd);
+  }
+
+  setClientVariant(variant: string): void {
+    this.client.driver = driverBehaviour(variant);
+  }
+
+  stop(): void {
+    this.sched.stop();
+    this.groundTruth.flush();
+  }
+}
