@@ -1,0 +1,304 @@
+/**
+ * The virtual Mini-Circuits programmable attenuator: one unit (RCDAT / RUDAT single
+ * channel, RC4DAT / RC8DAT multi-channel) speaking the unit's HTTP protocol and,
+ * optionally, its telnet protocol, on loopback. See design/attenuators.md.
+ *
+ * Deliberately independent of the controller's driver code (src/controllers/attenuator):
+ * the two sides are written from the protocol description and tested against each other.
+ */
+import * as http from 'node:http';
+import * as net from 'node:net';
+import { randomBytes } from 'node:crypto';
+
+export type MiniCircuitsFault = null | 'timeout' | 'garbage';
+
+export interface MiniCircuitsServerOptions {
+  /** e.g. `RCDAT-6000-60`, `RUDAT-6000-30`, `RC4DAT-6G-95`, `RC8DAT-6G-95`. */
+  model: string;
+  serial?: string;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port). */
+  httpPort?: number;
+  /** 0 (default) = start a telnet server on any free port, a number = that port, null = no telnet. */
+  telnetPort?: number | null;
+  /** Attenuation of every channel at power-on. Default 0. */
+  initialDb?: number;
+  /** Called for every effective change (the value of a channel really changed). */
+  onChange?: (channel: number, db: number) => void;
+}
+
+/** One command the unit received (counted before any fault applies). */
+export interface MiniCircuitsRequestRecord {
+  protocol: 'http' | 'telnet';
+  /** The command as received: the HTTP path (`/:ATT?`) or the telnet line (`:ATT?`). */
+  command: string;
+  /** The reply sent; null when none was (timeout fault) or garbage was sent. */
+  reply: string | null;
+}
+
+export interface MiniCircuitsServer {
+  readonly httpPort: number;
+  readonly telnetPort: number | null;
+  readonly model: string;
+  readonly serial: string;
+  readonly channels: number;
+  readonly maxDb: number;
+  /** Current attenuation of a channel (1-based). */
+  get(channel: number): number;
+  /** Every command the unit saw, in order (HTTP and telnet together). Grows for the life of the unit (about 100 bytes a request). */
+  readonly requests: readonly MiniCircuitsRequestRecord[];
+  /** `timeout`: accept each request but never answer; `garbage`: answer random non-protocol bytes; null: behave. */
+  setFault(fault: MiniCircuitsFault): void;
+  close(): Promise<void>;
+}
+
+export const MINICIRCUITS_STEP_DB = 0.25;
+
+interface UnitModel {
+  family: string;
+  maxDb: number;
+  channels: number;
+}
+
+function describeModel(model: string): UnitModel {
+  const m = /^(RUDAT|RCDAT|RC4DAT|RC8DAT)-([A-Z0-9.]+)-(\d+(?:\.\d+)?)$/i.exec(model.trim());
+  if (!m) throw new Error(`virtual Mini-Circuits unit: unsupported model "${model}" (expected e.g. RCDAT-6000-60 or RC4DAT-6G-95)`);
+  const prefix = m[1].toUpperCase();
+  const channels = prefix === 'RC4DAT' ? 4 : prefix === 'RC8DAT' ? 8 : 1;
+  const maxDb = Number(m[3]);
+  if (!(maxDb > 0)) throw new Error(`virtual Mini-Circuits unit: model "${model}" has no maximum attenuation`);
+  return { family: `${m[1]}-${m[2]}`, maxDb, channels };
+}
+
+/** The unit's number format: `30.25`, `30.5`, `30`, `0`. */
+function formatDb(db: number): string {
+  return String(Math.round(db * 100) / 100);
+}
+
+export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): Promise<MiniCircuitsServer> {
+  const unit = describeModel(opts.model);
+  const model = opts.model.trim();
+  const serial = opts.serial ?? '11901010034';
+  const host = opts.host ?? '127.0.0.1';
+  const initial = opts.initialDb ?? 0;
+  if (!(initial >= 0 && initial <= unit.maxDb)) throw new Error(`initialDb ${initial} outside 0..${unit.maxDb}`);
+  const values: number[] = new Array(unit.channels).fill(Math.round(initial / MINICIRCUITS_STEP_DB) * MINICIRCUITS_STEP_DB);
+  const requests: MiniCircuitsRequestRecord[] = [];
+  let fault: MiniCircuitsFault = null;
+
+  const unrecognized = `-99 Unrecognized Command. MN:${unit.family}`;
+
+  /** Set channels (1-based, already validated) to a requested value; returns the reply. */
+  function applySet(channels: number[], raw: string): string {
+    if (!/^\+?\d+(\.\d*)?$|^\+?\.\d+$/.test(raw)) return '0';
+    const requested = Number(raw);
+    if (!Number.isFinite(requested) || requested < 0) return '0';
+    let reply = '1';
+    let value = Math.round(requested / MINICIRCUITS_STEP_DB) * MINICIRCUITS_STEP_DB;
+    if (requested > unit.maxDb) {
+      value = unit.maxDb;
+      reply = '2';
+    }
+    for (const ch of channels) {
+      const before = values[ch - 1];
+      values[ch - 1] = value;
+      if (before !== value) opts.onChange?.(ch, value);
+    }
+    return reply;
+  }
+
+  function validChannel(n: number): boolean {
+    return Number.isInteger(n) && n >= 1 && n <= unit.channels;
+  }
+
+  /** Execute one command; `cmd` has no leading slash. */
+  function execute(cmdRaw: string): string {
+    let cmd = cmdRaw.trim();
+    if (cmd.startsWith(':')) cmd = cmd.slice(1);
+    const up = cmd.toUpperCase();
+    if (up === 'MN?') return `MN=${model}`;
+    if (up === 'SN?') return `SN=${serial}`;
+    if (unit.channels === 1) {
+      if (up === 'ATT?') return formatDb(values[0]);
+      const set = /^SETATT=(.*)$/.exec(up);
+      if (set) return applySet([1], set[1]);
+      return unrecognized;
+    }
+    const read = /^CHAN:(\d+):ATT\?$/.exec(up);
+    if (read) {
+      const ch = Number(read[1]);
+      return validChannel(ch) ? formatDb(values[ch - 1]) : unrecognized;
+    }
+    const set = /^CHAN:((?:\d+:)+)SETATT:(.*)$/.exec(up);
+    if (set) {
+      const channels = set[1].split(':').filter((s) => s !== '').map(Number);
+      if (!channels.every(validChannel)) return '0';
+      return applySet(channels, set[2]);
+    }
+    return unrecognized;
+  }
+
+  function garbage(): Buffer {
+    // Starts with a byte no reply of the protocol starts with, then random bytes
+    // without CR / LF (so a line-oriented client sees exactly one bad line).
+    const body = randomBytes(8 + Math.floor(Math.random() * 16));
+    for (let i = 0; i < body.length; i++) if (body[i] === 0x0a || body[i] === 0x0d) body[i] = 0x7e;
+    body[0] = 0x80 | body[0];
+    return body;
+  }
+
+  // ---- HTTP ----
+  const httpServer = http.createServer((req, res) => {
+    let path = req.url ?? '/';
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      /* keep raw */
+    }
+    const record: MiniCircuitsRequestRecord = { protocol: 'http', command: path, reply: null };
+    requests.push(record);
+    if (fault === 'timeout') return; // accepted, never answered (closed with the server or by the client)
+    if (fault === 'garbage') {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end(garbage());
+      return;
+    }
+    const cmd = path.startsWith('/') ? path.slice(1) : path;
+    const reply = req.method === 'GET' ? execute(cmd) : unrecognized;
+    record.reply = reply;
+    res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(reply) });
+    res.end(reply);
+  });
+  httpServer.keepAliveTimeout = 5000;
+
+  // ---- telnet ----
+  let telnetServer: net.Server | null = null;
+  let telnetClient: net.Socket | null = null;
+  const telnetSockets = new Set<net.Socket>();
+  if (opts.telnetPort !== null) {
+    telnetServer = net.createServer((socket) => {
+      telnetSockets.add(socket);
+      socket.on('close', () => {
+        telnetSockets.delete(socket);
+        if (telnetClient === socket) telnetClient = null;
+      });
+      socket.on('error', () => {
+        /* client went away */
+      });
+      if (telnetClient !== null) {
+        // One telnet client at a time: the unit drops a second one.
+        socket.destroy();
+        return;
+      }
+      telnetClient = socket;
+      socket.on('end', () => {
+        if (telnetClient === socket) telnetClient = null;
+      });
+      let buf = Buffer.alloc(0);
+      socket.on('data', (chunk: Buffer) => {
+        buf = Buffer.concat([buf, chunk]);
+        for (;;) {
+          const nl = buf.indexOf(0x0a);
+          if (nl < 0) break;
+          const lineBytes = stripTelnetNegotiation(buf.subarray(0, nl));
+          buf = buf.subarray(nl + 1);
+          const line = lineBytes.toString('latin1').replace(/\r$/, '').trim();
+          if (line === '') continue;
+          const record: MiniCircuitsRequestRecord = { protocol: 'telnet', command: line, reply: null };
+          requests.push(record);
+          if (fault === 'timeout') continue;
+          if (fault === 'garbage') {
+            socket.write(Buffer.concat([garbage(), Buffer.from('\r\n')]));
+            continue;
+          }
+          const reply = execute(line);
+          record.reply = reply;
+          socket.write(`${reply}\r\n`);
+        }
+        if (buf.length > 4096) socket.destroy(); // no line ending in sight: not a client of ours
+      });
+    });
+  }
+
+  await listen(httpServer, opts.httpPort ?? 0, host);
+  if (telnetServer) {
+    try {
+      await listen(telnetServer, opts.telnetPort ?? 0, host);
+    } catch (err) {
+      httpServer.closeAllConnections();
+      await new Promise<void>((r) => httpServer.close(() => r()));
+      throw err;
+    }
+  }
+  const httpPort = (httpServer.address() as net.AddressInfo).port;
+  const telnetPort = telnetServer ? (telnetServer.address() as net.AddressInfo).port : null;
+
+  let closed: Promise<void> | null = null;
+  return {
+    httpPort,
+    telnetPort,
+    model,
+    serial,
+    channels: unit.channels,
+    maxDb: unit.maxDb,
+    requests,
+    get(channel: number): number {
+      if (!validChannel(channel)) throw new RangeError(`channel ${channel} outside 1..${unit.channels} on ${model}`);
+      return values[channel - 1];
+    },
+    setFault(f: MiniCircuitsFault): void {
+      fault = f;
+    },
+    close(): Promise<void> {
+      if (closed) return closed;
+      closed = (async () => {
+        const waits: Promise<void>[] = [new Promise<void>((r) => httpServer.close(() => r()))];
+        httpServer.closeAllConnections();
+        if (telnetServer) {
+          const ts = telnetServer;
+          waits.push(new Promise<void>((r) => ts.close(() => r())));
+          for (const s of telnetSockets) s.destroy();
+        }
+        await Promise.all(waits);
+      })();
+      return closed;
+    },
+  };
+}
+
+function listen(server: net.Server | http.Server, port: number, host: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const onError = (err: Error) => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** Drop telnet IAC negotiation (IAC WILL/WONT/DO/DONT x, IAC SB ... IAC SE, IAC x). */
+function stripTelnetNegotiation(b: Buffer): Buffer {
+  if (!b.includes(0xff)) return b;
+  const out: number[] = [];
+  for (let i = 0; i < b.length; i++) {
+    if (b[i] !== 0xff) {
+      out.push(b[i]);
+      continue;
+    }
+    const c = b[i + 1];
+    if (c === 0xff) {
+      out.push(0xff);
+      i += 1;
+    } else if (c === 0xfa) {
+      const se = b.indexOf(Buffer.from([0xff, 0xf0]), i + 2);
+      i = se < 0 ? b.length : se + 1;
+    } else if (c !== undefined && c >= 0xfb && c <= 0xfe) {
+      i += 2;
+    } else {
+      i += 1;
+    }
+  }
+  return Buffer.from(out);
+}

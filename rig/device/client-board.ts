@@ -1,0 +1,201 @@
+import type { ProcessIO } from '../ssh/types.ts';
+import { PingProcess, type PingFlavour, type PingOptions } from '../world/ping.ts';
+import { rssiOf } from '../world/radio.ts';
+import type { World } from '../world/world.ts';
+import { formatIweventBanner, formatIweventLine } from './format.ts';
+import { channelToFrequencyGHz } from '../../src/controllers/madwifi/parse.ts';
+import { WirelessBoard, type WirelessConfig } from './wireless-board.ts';
+import { fail, parseConfText } from './wireless-tools.ts';
+
+const PING_VERSION: Record<PingFlavour, string> = {
+  iputils: 'ping from iputils 20211215',
+  'iputils-old': 'ping utility, iputils-s20070202',
+  busybox: 'BusyBox v1.36.1 (2023-06-05 10:13:41 UTC) multi-call binary.',
+};
+
+/** The client board: madwifi station VAP, wpa_supplicant, iwevent, ping. */
+export class ClientBoard extends WirelessBoard {
+  protected readonly mode = 'sta' as const;
+
+  constructor(name: string, world: World, wireless: WirelessConfig, readonly pingFlavour: PingFlavour) {
+    super(name, world, name, wireless);
+    this.commands.set('iwevent', (a, io) => this.iwevent(a, io));
+    this.commands.set('ping', (a, io) => this.ping(a, io));
+    this.commands.set('wpa_supplicant', (a, io) => this.wpaSupplicant(a, io));
+    this.commands.set('wpa_cli', (a, io) => this.wpaCli(a, io));
+  }
+
+  private get sta() {
+    return this.world.client;
+  }
+
+  protected vap() {
+    return this.sta.vap;
+  }
+  protected createVap(iface: string, radio: string): void {
+    this.sta.createVap(iface, radio);
+  }
+  protected destroyVap(): void {
+    this.sta.destroyVap();
+  }
+  protected setUp(up: boolean): void {
+    if (up) this.sta.ifUp();
+    else this.sta.ifDown();
+  }
+  protected isUp(): boolean {
+    return this.sta.up;
+  }
+  protected hwaddr(): string {
+    return this.sta.mac;
+  }
+  protected setParam(name: string, value: number): boolean {
+    if (!(name in this.sta.params)) return false;
+    this.sta.params[name] = value;
+    return true;
+  }
+  protected getParam(name: string): number | undefined {
+    return this.sta.params[name];
+  }
+  protected stopDaemon(name: string): boolean {
+    if (name !== 'wpa_supplicant' || this.stopDaemons(name) === 0) return false;
+    this.sta.stopSupplicant();
+    return true;
+  }
+
+  protected applyIwconfig(settings: Map<string, string>, io: ProcessIO): number {
+    const essid = settings.get('essid');
+    if (essid !== undefined) {
+      if (essid.length > 32) return fail(io, 'Error for wireless request "Set ESSID" (8B1A) :\n    ESSID too long.', 255);
+      this.sta.setEssid(essid);
+    }
+    return 0;
+  }
+
+  protected iwconfigState() {
+    const sta = this.sta;
+    const ap = sta.state === 'RUN' ? sta.bss : null;
+    const signal = ap ? Math.round(sta.signalFrom(ap)) : null;
+    return {
+      iface: sta.vap!.iface,
+      essid: sta.essid ?? '',
+      mode: 'Managed' as const,
+      frequencyGHz: ap ? channelToFrequencyGHz(ap.channel) : null,
+      accessPoint: ap ? ap.bssid : null,
+      bitRateMbps: ap ? 54 : null,
+      txPowerDbm: 18,
+      linkQuality: signal === null ? 0 : Math.min(94, rssiOf(signal)),
+      signalDbm: signal ?? this.noiseDbm(),
+      noiseDbm: this.noiseDbm(),
+      encryption: ap?.wpa ?? false,
+    };
+  }
+
+  private iwevent(_args: string[], io: ProcessIO): Promise<number> {
+    return this.track('iwevent', async () => {
+      io.stdout.write(formatIweventBanner());
+      const off = this.sta.onWirelessEvent((bssid) => {
+        io.stdout.write(formatIweventLine(this.nowMs(), this.sta.vap?.iface ?? 'ath0', bssid));
+      });
+      const sig = await this.untilSignal(io);
+      off();
+      return sig === 'INT' ? 130 : sig === 'TERM' ? 143 : 129;
+    });
+  }
+
+  private async ping(args: string[], io: ProcessIO): Promise<number> {
+    const parsed = this.parsePingArgs(args, io);
+    if (typeof parsed === 'number') return parsed;
+    return this.track(`ping ${args.join(' ')}`, () =>
+      new Promise<number>((resolve) => {
+        let done = false;
+        const p = new PingProcess(this.world, this.pingFlavour, parsed, {
+          stdout: (l) => io.stdout.write(`${l}\n`),
+          stderr: (l) => io.stderr.write(`${l}\n`),
+          exit: (code) => {
+            done = true;
+            resolve(code);
+          },
+        });
+        io.onSignal((name) => {
+          p.stop(name === 'INT' || name === 'TERM' ? name : 'KILL');
+          if (!done) resolve(128 + (name === 'KILL' ? 9 : 1));
+        });
+        io.abort.addEventListener('abort', () => {
+          p.stop('HUP');
+          if (!done) resolve(129);
+        }, { once: true });
+        p.start();
+      }),
+    );
+  }
+
+  private parsePingArgs(args: string[], io: ProcessIO): PingOptions | number {
+    const flavour = this.pingFlavour;
+    const o: PingOptions = { target: '', intervalMs: 1000, timestamps: false, reportOutstanding: false, count: null, deadlineMs: null };
+    const invalid = (opt: string): number => {
+      if (flavour === 'busybox') {
+        io.stderr.write(`ping: invalid option -- '${opt}'\n${PING_VERSION.busybox}\n\nUsage: ping [OPTIONS] HOST\n`);
+        return 1;
+      }
+      io.stderr.write(`ping: invalid option -- '${opt}'\nUsage: ping [-LRUbdfnqrvVaAD] [-c count] [-i interval] [-w deadline] destination\n`);
+      return 2;
+    };
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      const num = (): number => Number(args[++i]);
+      if (a === '-V') {
+        if (flavour === 'busybox') return invalid('V');
+        io.stdout.write(`${PING_VERSION[flavour]}\n`);
+        return 0;
+      } else if (a === '-D' || a === '-O') {
+        if (flavour !== 'iputils') return invalid(a[1]);
+        if (a === '-D') o.timestamps = true;
+        else o.reportOutstanding = true;
+      } else if (a === '-i') {
+        const v = num();
+        if (!(v > 0)) return fail(io, `ping: bad timing interval`, 2);
+        o.intervalMs = v * 1000;
+      } else if (a === '-c') o.count = num();
+      else if (a === '-w') o.deadlineMs = num() * 1000;
+      else if (a === '-W' || a === '-s') i++;
+      else if (a === '-q' || a === '-n') continue;
+      else if (a.startsWith('-')) return invalid(a.slice(1, 2));
+      else o.target = a;
+    }
+    if (!o.target) return fail(io, flavour === 'busybox' ? 'BusyBox v1.36.1 multi-call binary.\n\nUsage: ping [OPTIONS] HOST' : 'Usage: ping [-LRUbdfnqrvVaAD] destination', 2);
+    if (!/^[0-9.]+$|^[0-9a-fA-F:]+$|^localhost$/.test(o.target)) return fail(io, `ping: unknown host ${o.target}`, 2);
+    return o;
+  }
+
+  private wpaSupplicant(args: string[], io: ProcessIO): number {
+    const text = this.daemonConfig(args, io, 'wpa_supplicant');
+    if (text === null) return 1;
+    const { networks } = parseConfText(text);
+    const net = networks[0];
+    if (!net?.get('ssid')) return fail(io, 'Line 1: no network block with an ssid in the configuration file');
+    const keyMgmt = net.get('key_mgmt') ?? 'WPA-PSK';
+    const psk = keyMgmt === 'NONE' ? null : net.get('psk') ?? null;
+    if (keyMgmt !== 'NONE' && (!psk || psk.length < 8 || psk.length > 63)) {
+      return fail(io, 'Line 4: Invalid passphrase length (expected: 8..63)');
+    }
+    this.stopDaemons('wpa_supplicant');
+    this.startDaemon(`wpa_supplicant ${args.join(' ')}`);
+    this.sta.startSupplicant({ ssid: net.get('ssid')!, psk });
+    return 0;
+  }
+
+  private wpaCli(args: string[], io: ProcessIO): number {
+    if (!args.includes('status')) return fail(io, 'wpa_cli: only "status" is available on this board');
+    const sup = this.sta.supplicant;
+    if (!sup) return fail(io, "Failed to connect to wpa_supplicant - wpa_ctrl_open: No such file or directory");
+    const ap = this.sta.state === 'RUN' ? this.sta.bss : null;
+    const state = !ap ? 'SCANNING' : ap.wpa && !this.sta.keysInstalled ? '4WAY_HANDSHAKE' : 'COMPLETED';
+    const lines = [
+      ...(ap ? [`bssid=${ap.bssid.toLowerCase()}`, `ssid=${sup.ssid}`, 'id=0'] : []),
+      ...(ap?.wpa ? ['pairwise_cipher=TKIP', 'group_cipher=TKIP', 'key_mgmt=WPA-PSK'] : ['key_mgmt=NONE']),
+      `wpa_state=${state}`,
+    ];
+    io.stdout.write(lines.join('\n') + '\n');
+    return 0;
+  }
+}

@@ -1,0 +1,141 @@
+import type { Bench } from '../src/inventory/schema.ts';
+import { ApBoard } from './device/ap-board.ts';
+import { ClientBoard } from './device/client-board.ts';
+import type { Board } from './device/board.ts';
+import { startMiniCircuitsServer, type MiniCircuitsServer } from './attenuator/minicircuits-server.ts';
+import { ensureClientKey, generateKeyPair } from './keys.ts';
+import { startSshServer, type VirtualSshServer } from './ssh/server.ts';
+import { World } from './world/world.ts';
+import type { PingFlavour } from './world/ping.ts';
+
+export interface LabOptions {
+  bench: Bench;
+  /** Driver variant the virtual client runs (default: the bench's virtual.firmware). */
+  firmware?: string;
+  timeScale?: number;
+  seed?: number;
+  /** Where the ground truth goes (JSON lines); none when omitted. */
+  groundTruthFile?: string;
+  host?: string;
+  log?: (msg: string) => void;
+}
+
+export interface LabEndpoints {
+  devices: Record<string, { host: string; port: number; hostKeyFingerprint: string }>;
+  attenuators: Record<string, { host: string; httpPort: number; telnetPort: number | null }>;
+}
+
+export interface Lab {
+  readonly world: World;
+  readonly endpoints: LabEndpoints;
+  readonly timeScale: number;
+  readonly boards: Record<string, Board>;
+  readonly ssh: Record<string, VirtualSshServer>;
+  readonly attenuators: Record<string, MiniCircuitsServer>;
+  /** Ground-truth entries follow the rig's cycle numbering (in-process runs). */
+  beginCycle(index: number): void;
+  stop(): Promise<void>;
+}
+
+const AP_BSSID: Record<string, string> = { ap1: '00:03:7F:0A:00:01', ap2: '00:03:7F:0A:00:02' };
+const CLIENT_MAC = '00:03:7F:0C:00:01';
+
+/**
+ * Start the virtual rig for a bench: one SSH server per device, one Mini-Circuits
+ * HTTP (and telnet) server per attenuator, all on loopback, and the world model
+ * behind them.
+ */
+export async function startLab(opts: LabOptions): Promise<Lab> {
+  const { bench } = opts;
+  const virtual = bench.virtual;
+  if (!virtual) throw new Error('this bench is not virtual (no `virtual:` block in the inventory)');
+  const host = opts.host ?? '127.0.0.1';
+  const timeScale = opts.timeScale ?? virtual.timeScale;
+  const firmware = opts.firmware ?? virtual.firmware;
+
+  const maxDb = bench.profile.range.maxDb;
+  const world = new World({
+    seed: opts.seed ?? virtual.seed,
+    timeScale,
+    accessPoints: (['ap1', 'ap2'] as const).map((name) => ({
+      name,
+      bssid: AP_BSSID[name],
+      txPowerDbm: bench.devices[name].wireless.txPowerDbm,
+    })),
+    paths: Object.values(bench.attenuators).map((a) => ({ ap: a.path, fixedLossDb: a.fixedLossDb, attenuationDb: maxDb })),
+    client: { name: 'client', mac: CLIENT_MAC, variant: firmware },
+    groundTruthFile: opts.groundTruthFile,
+  });
+
+  const boards: Record<string, Board> = {
+    ap1: new ApBoard('ap1', world, { radio: bench.devices.ap1.wireless.radio }, world.ap('ap1')),
+    ap2: new ApBoard('ap2', world, { radio: bench.devices.ap2.wireless.radio }, world.ap('ap2')),
+    client: new ClientBoard('client', world, { radio: bench.devices.client.wireless.radio }, virtual.ping as PingFlavour),
+  };
+
+  const ssh: Record<string, VirtualSshServer> = {};
+  const attenuators: Record<string, MiniCircuitsServer> = {};
+  const stopAll = async (): Promise<void> => {
+    world.stop();
+    await Promise.allSettled([...Object.values(ssh).map((s) => s.close()), ...Object.values(attenuators).map((a) => a.close())]);
+  };
+
+  try {
+    for (const [name, dev] of Object.entries(bench.devices)) {
+      const authorizedKeys: string[] = [];
+      let password: string | undefined;
+      if (dev.auth.method === 'keyFile') authorizedKeys.push(ensureClientKey(dev.auth.keyFile).public);
+      if (dev.auth.method === 'password') password = process.env[dev.auth.passwordEnv];
+      ssh[name] = await startSshServer({
+        device: boards[name],
+        hostKey: generateKeyPair(`rig virtual ${name}`).private,
+        authorizedKeys,
+        password,
+        users: [dev.user],
+        host,
+        port: dev.port,
+        log: opts.log,
+      });
+    }
+    for (const [name, spec] of Object.entries(bench.attenuators)) {
+      const wantedPort = Number(spec.address.slice(spec.address.lastIndexOf(':') + 1));
+      const channel = spec.channel;
+      attenuators[name] = await startMiniCircuitsServer({
+        model: spec.model,
+        host,
+        httpPort: spec.protocol === 'http' ? wantedPort : 0,
+        telnetPort: spec.protocol === 'telnet' ? wantedPort : 0,
+        initialDb: maxDb,
+        onChange: (ch, db) => {
+          if (ch === channel) world.setAttenuation(spec.path, db);
+        },
+      });
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+
+  const endpoints: LabEndpoints = { devices: {}, attenuators: {} };
+  for (const [name, s] of Object.entries(ssh)) endpoints.devices[name] = { host, port: s.port, hostKeyFingerprint: s.hostKeyFingerprint };
+  for (const [name, a] of Object.entries(attenuators)) endpoints.attenuators[name] = { host, httpPort: a.httpPort, telnetPort: a.telnetPort };
+
+  let stopped = false;
+  return {
+    world,
+    endpoints,
+    timeScale,
+    boards,
+    ssh,
+    attenuators,
+    beginCycle: (index) => {
+      world.sched.now();
+      world.groundTruth.beginCycle(index);
+    },
+    stop: async () => {
+      if (stopped) return;
+      stopped = true;
+      await stopAll();
+    },
+  };
+}

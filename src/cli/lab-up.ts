@@ -1,0 +1,63 @@
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { stringify } from 'yaml';
+import { UsageError } from '../errors.ts';
+import { loadInventory, selectBench } from '../inventory/load.ts';
+import { startLab } from '../../rig/lab.ts';
+
+export interface LabUpOptions {
+  inventory: string;
+  bench?: string;
+  firmware?: string;
+  timeScale?: number;
+  writeInventory?: string;
+  groundTruth?: string;
+  for?: number;
+  out: (s: string) => void;
+}
+
+/** `rig lab up`: the virtual rig as a standalone process, until SIGINT/SIGTERM (or --for seconds). */
+export async function labUp(o: LabUpOptions): Promise<number> {
+  const loaded = await loadInventory(resolve(o.inventory));
+  const { name, bench } = selectBench(loaded, o.bench);
+  if (!bench.virtual) throw new UsageError(`bench "${name}" is not virtual: it has no \`virtual:\` block`);
+  // Standalone, the rig runs in real time by default: whatever connects to it (OpenSSH, a
+  // hand-written inventory) does not know about time scales.
+  const lab = await startLab({ bench, firmware: o.firmware, timeScale: o.timeScale ?? 1, groundTruthFile: o.groundTruth && resolve(o.groundTruth) });
+  const e = lab.endpoints;
+  o.out(`virtual rig for bench ${name} (time scale ${lab.timeScale}, client firmware ${o.firmware ?? bench.virtual.firmware})\n`);
+  for (const [dev, d] of Object.entries(e.devices)) {
+    const auth = bench.devices[dev as 'ap1'].auth;
+    const key = auth.method === 'keyFile' ? ` -i ${auth.keyFile}` : '';
+    o.out(`  ${dev.padEnd(7)} ssh -p ${d.port}${key} ${bench.devices[dev as 'ap1'].user}@${d.host}   host key ${d.hostKeyFingerprint}\n`);
+  }
+  for (const [att, a] of Object.entries(e.attenuators)) {
+    o.out(`  ${att.padEnd(7)} http://${a.host}:${a.httpPort}/:ATT?${a.telnetPort ? `   telnet ${a.host} ${a.telnetPort}` : ''}\n`);
+  }
+  if (o.writeInventory) {
+    // The same bench, pointing at the running rig, no longer started in-process.
+    const { virtual: _v, ...rest } = bench;
+    void _v;
+    const devices = Object.fromEntries(
+      Object.entries(bench.devices).map(([n, d]) => {
+        const auth = d.auth.method === 'keyFile' ? { keyFile: d.auth.keyFile } : d.auth.method === 'password' ? { passwordEnv: d.auth.passwordEnv } : { agent: true };
+        return [n, { ...d, auth, host: e.devices[n].host, port: e.devices[n].port, hostKeyFingerprint: e.devices[n].hostKeyFingerprint }];
+      }),
+    );
+    const attenuators = Object.fromEntries(
+      Object.entries(bench.attenuators).map(([n, a]) => [n, { ...a, address: `${e.attenuators[n].host}:${a.protocol === 'http' ? e.attenuators[n].httpPort : e.attenuators[n].telnetPort}` }]),
+    );
+    const inv = { version: 1, defaultBench: name, benches: { [name]: { ...rest, devices, attenuators } } };
+    writeFileSync(resolve(o.writeInventory), `# Written by \`rig lab up\`: the running virtual rig (time scale ${lab.timeScale}).\n${stringify(inv)}`);
+    o.out(`inventory for this rig: ${o.writeInventory}\n`);
+  }
+  o.out('Ctrl-C stops it.\n');
+  await new Promise<void>((done) => {
+    const stop = (): void => done();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    if (o.for) setTimeout(stop, o.for * 1000);
+  });
+  await lab.stop();
+  return 0;
+}

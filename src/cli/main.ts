@@ -1,0 +1,143 @@
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { EXIT, RigError, describeError } from '../errors.ts';
+import { analyzePingFile, formatAnalysis } from '../analyze.ts';
+import { runRoam } from '../roam/run.ts';
+import { labUp } from './lab-up.ts';
+import { createProgress } from './progress.ts';
+import { RIG_VERSION } from '../version.ts';
+
+const positiveInt = (v: string): number => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive integer');
+  return n;
+};
+const positiveNumber = (v: string): number => {
+  const n = Number(v);
+  if (!(n > 0)) throw new InvalidArgumentError('expected a number > 0');
+  return n;
+};
+
+/**
+ * The `rig` command line: a thin layer over the programmatic API. Returns the exit
+ * code; never lets a stack trace reach the user.
+ */
+export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream } = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {
+  let exitCode = 0;
+  const out = (s: string): void => void io.stdout.write(s);
+  const err = (s: string): void => void io.stderr.write(s);
+  const program = new Command()
+    .name('rig')
+    .description('Hardware-in-the-loop Wi-Fi roaming tests for madwifi benches (and their virtual rig)')
+    .version(RIG_VERSION)
+    .exitOverride()
+    .configureOutput({ writeOut: out, writeErr: err });
+
+  program
+    .command('roam')
+    .description('roam the client between the two APs N times and measure the loss of every roam')
+    .requiredOption('-n, --count <N>', 'number of roams', positiveInt)
+    .option('-i, --inventory <file>', 'inventory file', 'inventory.yaml')
+    .option('-b, --bench <name>', 'bench in the inventory (default: its defaultBench)')
+    .option('-f, --firmware <variant>', 'virtual bench: the client driver variant (stock | patched)')
+    .option('--time-scale <x>', 'virtual bench: model seconds per real second', positiveNumber)
+    .option('--reports <dir>', 'folder for run folders (default: reports/ beside the inventory)')
+    .option('--json', 'print a JSON summary on stdout')
+    .action(async (o: { count: number; inventory: string; bench?: string; firmware?: string; timeScale?: number; reports?: string; json?: boolean }) => {
+      const progress = createProgress(io.stderr);
+      const abort = new AbortController();
+      const onSignal = (): void => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      try {
+        const result = await runRoam({
+          inventory: o.inventory,
+          bench: o.bench,
+          count: o.count,
+          firmware: o.firmware,
+          timeScale: o.timeScale,
+          reportsDir: o.reports,
+          signal: abort.signal,
+          onProgress: progress.onProgress,
+        });
+        progress.stop();
+        const s = result.summary;
+        if (o.json) {
+          out(
+            JSON.stringify(
+              {
+                runDir: result.runDir,
+                verdict: s.verdict,
+                variants: s.variants.map((v) => ({
+                  variant: v.variant,
+                  roams: v.roams,
+                  valid: v.valid,
+                  invalid: v.invalid,
+                  lostPerRoam: v.lostPerRoam,
+                  outageMs: v.outageMs,
+                  afterAssociationMs: v.afterAssociationMs,
+                  failures: v.failures,
+                })),
+              },
+              null,
+              2,
+            ) + '\n',
+          );
+        } else {
+          for (const v of s.variants) {
+            out(`${v.variant}: ${v.valid}/${v.roams} roams valid; lost per roam median ${v.lostPerRoam.median ?? '–'}, max ${v.lostPerRoam.max ?? '–'}; ` +
+              `outage median ${v.outageMs.median ?? '–'} ms; after association median ${v.afterAssociationMs.median ?? '–'} ms\n`);
+            for (const f of v.failures) out(`  threshold failed: ${f}\n`);
+          }
+          out(`report: ${result.runDir}/index.html\n`);
+        }
+        if (s.benchFailure) err(`rig: bench failure: ${s.benchFailure}\n`);
+        exitCode = result.exitCode === 130 ? (abort.signal.reason === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint) : result.exitCode;
+      } finally {
+        progress.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });
+
+  const lab = program.command('lab').description('the virtual rig');
+  lab
+    .command('up')
+    .description('start the virtual rig standalone and print its ports (Ctrl-C stops it)')
+    .option('-i, --inventory <file>', 'inventory file', 'inventory.yaml')
+    .option('-b, --bench <name>', 'virtual bench in the inventory')
+    .option('-f, --firmware <variant>', 'client driver variant (stock | patched)')
+    .option('--time-scale <x>', 'model seconds per real second', positiveNumber)
+    .option('--write-inventory <file>', 'write an inventory that points at the running rig')
+    .option('--ground-truth <file>', 'where to write the ground truth (JSON lines)')
+    .option('--for <seconds>', 'stop by itself after this many real seconds', positiveNumber)
+    .action(async (o) => {
+      exitCode = await labUp({ ...o, out });
+    });
+
+  program
+    .command('analyze')
+    .description('analyze a ping log captured anywhere (iputils or busybox, with or without -D/-O)')
+    .argument('<file>', 'ping output')
+    .option('--interval <s>', 'ping interval in seconds', positiveNumber, 0.2)
+    .option('--json', 'print the analysis as JSON')
+    .action(async (file: string, o: { interval: number; json?: boolean }) => {
+      const a = await analyzePingFile(file, { intervalS: o.interval });
+      out(o.json ? JSON.stringify(a, null, 2) + '\n' : formatAnalysis(a) + '\n');
+    });
+
+  try {
+    await program.parseAsync(argv);
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+      return EXIT.usage;
+    }
+    if (e instanceof RigError) {
+      err(`rig: ${e.message}\n`);
+      return e.exitCode;
+    }
+    err(`rig: unexpected error: ${describeError(e)}\n`);
+    return EXIT.bench;
+  }
+}

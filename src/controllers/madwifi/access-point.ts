@@ -1,0 +1,38 @@
+import type { DeviceShell } from '../ssh/types.ts';
+import { run } from './remote.ts';
+import { MadwifiVap, type VapConfig } from './vap.ts';
+
+export interface ApSettings {
+  essid: string;
+  channel: number;
+  psk: string | null;
+}
+
+const HOSTAPD_CONF = '/tmp/rig-hostapd.conf';
+
+/** An access point's madwifi AP VAP (and hostapd for WPA-PSK). */
+export class MadwifiAccessPoint extends MadwifiVap {
+  constructor(shell: DeviceShell, cfg: VapConfig) {
+    super(shell, cfg, 'ap');
+  }
+
+  /** Bring the VAP up with the inventory's ESSID and channel; returns the AP's BSSID. */
+  async configure(s: ApSettings): Promise<string> {
+    await this.ensureVap();
+    const t = { timeoutMs: this.cfg.commandTimeoutMs };
+    await run(this.shell, ['iwconfig', this.cfg.iface, 'essid', s.essid, 'channel', String(s.channel)], t);
+    await this.killall('hostapd');
+    if (s.psk !== null) {
+      await this.writeFile(HOSTAPD_CONF, hostapdConf(this.cfg.iface, s.essid, s.psk));
+      await run(this.shell, ['hostapd', '-B', HOSTAPD_CONF], t);
+    }
+    await this.up();
+    const info = await this.iwconfig();
+    if (!info.accessPoint) throw new Error(`${this.name}: ${this.cfg.iface} reports no BSSID after configuration`);
+    return info.accessPoint;
+  }
+}
+
+export function hostapdConf(iface: string, essid: string, psk: string): string {
+  return [`interface=${iface}`, 'driver=madwifi', `ssid=${essid}`, 'wpa=1', 'wpa_key_mgmt=WPA-PSK', 'wpa_pairwise=TKIP', `wpa_passphrase=${psk}`, ''].join('\n');
+}

@@ -1,0 +1,97 @@
+import { BenchError } from '../../errors.ts';
+import type { BenchClock } from '../bench-clock.ts';
+import type { DeviceShell, RemoteProcess } from '../ssh/types.ts';
+import { parseIweventLine } from './parse.ts';
+import { run } from './remote.ts';
+import { MadwifiVap, type VapConfig } from './vap.ts';
+
+export interface StationSettings {
+  essid: string;
+  /** iwpriv values: hostroaming, rssi11a, rssi11b, rssi11g. */
+  roaming: Record<string, number>;
+  /** WPA-PSK passphrase, or null for an open network. */
+  psk: string | null;
+}
+
+/** A SIOCGIWAP event from the client: a new BSSID, or null (all-zero: left the AP). */
+export interface ApEvent {
+  /** Board time, epoch ms. */
+  atMs: number;
+  bssid: string | null;
+}
+
+const WPA_CONF = '/tmp/rig-wpa_supplicant.conf';
+
+/** The client board's madwifi station VAP (and wpa_supplicant for WPA-PSK). */
+export class MadwifiStation extends MadwifiVap {
+  constructor(shell: DeviceShell, cfg: VapConfig) {
+    super(shell, cfg, 'sta');
+  }
+
+  /** Create the VAP, set the roaming parameters, join the ESSID (via wpa_supplicant for WPA). */
+  async configure(s: StationSettings): Promise<void> {
+    await this.ensureVap();
+    for (const [name, value] of Object.entries(s.roaming)) await this.setPriv(name, value);
+    await this.killall('wpa_supplicant');
+    if (s.psk !== null) {
+      await this.writeFile(WPA_CONF, wpaSupplicantConf(s.essid, s.psk));
+      await this.run(['wpa_supplicant', '-B', '-i', this.cfg.iface, '-c', WPA_CONF, '-D', 'madwifi']);
+    } else {
+      await this.run(['iwconfig', this.cfg.iface, 'essid', s.essid]);
+    }
+    await this.up();
+  }
+
+  /** Wait (bench time) until the station is associated; returns the BSSID. */
+  async waitAssociated(clock: BenchClock, timeoutMs: number, bssids?: string[]): Promise<string> {
+    const deadline = performance.now() + clock.real(timeoutMs);
+    for (let i = 0; i < 10_000 && performance.now() < deadline; i++) {
+      const info = await this.iwconfig();
+      if (info.accessPoint && (!bssids || bssids.includes(info.accessPoint))) return info.accessPoint;
+      await clock.sleep(500);
+    }
+    throw new BenchError(`${this.name}: not associated to ${bssids?.join(' or ') ?? 'any AP'} within ${timeoutMs / 1000} s`, {
+      code: 'E_NOT_ASSOCIATED',
+      subject: this.name,
+    });
+  }
+
+  /**
+   * Stream `iwevent`: every SIOCGIWAP event, with its time on the board's clock.
+   * iwevent prints only the time of day, so the date comes from the bench clock.
+   */
+  watchApEvents(clock: BenchClock, listener: (e: ApEvent) => void): RemoteProcess {
+    const proc = this.shell.stream('iwevent');
+    proc.onLine((line, stream) => {
+      if (stream !== 'stdout') return;
+      let ev;
+      try {
+        ev = parseIweventLine(line);
+      } catch {
+        return; // not an event line: ignore (the raw line is kept in the run's event log)
+      }
+      if (!ev || ev.kind !== 'ap' || ev.iface !== this.cfg.iface) return;
+      listener({ atMs: timeOfDayNear(clock.now(), ev.time), bssid: ev.bssid });
+    });
+    return proc;
+  }
+
+  private async run(argv: string[]): Promise<void> {
+    await run(this.shell, argv, { timeoutMs: this.cfg.commandTimeoutMs });
+  }
+}
+
+/** The epoch ms whose UTC time of day is `t`, nearest to `nearMs` (handles midnight). */
+export function timeOfDayNear(nearMs: number, t: { h: number; m: number; s: number; us: number }): number {
+  const day = 86_400_000;
+  const tod = ((t.h * 60 + t.m) * 60 + t.s) * 1000 + t.us / 1000;
+  const base = Math.floor(nearMs / day) * day + tod;
+  let best = base;
+  for (const c of [base - day, base + day]) if (Math.abs(c - nearMs) < Math.abs(best - nearMs)) best = c;
+  return best;
+}
+
+/** wpa_supplicant 0.5 configuration for one WPA-PSK network (written to the board through stdin). */
+export function wpaSupplicantConf(essid: string, psk: string): string {
+  return ['ctrl_interface=/var/run/wpa_supplicant', 'ap_scan=1', 'network={', `\tssid="${essid}"`, '\tkey_mgmt=WPA-PSK', '\tproto=WPA', `\tpsk="${psk}"`, '}', ''].join('\n');
+}

@@ -1,0 +1,60 @@
+import type { DeviceShell } from '../ssh/types.ts';
+import { parseIwconfig, parseIwprivGet, type IwconfigInfo } from './parse.ts';
+import { run } from './remote.ts';
+import { shellQuote } from '../ssh/quote.ts';
+
+export interface VapConfig {
+  iface: string;
+  radio: string;
+  commandTimeoutMs: number;
+}
+
+/** What a madwifi VAP (station or AP) offers: iwconfig, iwpriv, create/up. */
+export class MadwifiVap {
+  constructor(
+    readonly shell: DeviceShell,
+    readonly cfg: VapConfig,
+    private readonly mode: 'sta' | 'ap',
+  ) {}
+
+  get name(): string {
+    return this.shell.name;
+  }
+
+  async iwconfig(): Promise<IwconfigInfo> {
+    const r = await run(this.shell, ['iwconfig', this.cfg.iface], { timeoutMs: this.cfg.commandTimeoutMs });
+    return parseIwconfig(r.stdout);
+  }
+
+  /** Create the VAP unless it exists already (`wlanconfig athN create wlandev wifiN wlanmode sta|ap`). */
+  async ensureVap(): Promise<void> {
+    const r = await run(this.shell, ['iwconfig', this.cfg.iface], { timeoutMs: this.cfg.commandTimeoutMs, allowFail: true });
+    if (r.exitCode === 0) return;
+    await run(this.shell, ['wlanconfig', this.cfg.iface, 'create', 'wlandev', this.cfg.radio, 'wlanmode', this.mode], {
+      timeoutMs: this.cfg.commandTimeoutMs,
+    });
+  }
+
+  async setPriv(name: string, value: number): Promise<void> {
+    await run(this.shell, ['iwpriv', this.cfg.iface, name, String(value)], { timeoutMs: this.cfg.commandTimeoutMs });
+  }
+
+  async getPriv(name: string): Promise<number> {
+    const r = await run(this.shell, ['iwpriv', this.cfg.iface, `get_${name}`], { timeoutMs: this.cfg.commandTimeoutMs });
+    return parseIwprivGet(r.stdout);
+  }
+
+  async up(): Promise<void> {
+    await run(this.shell, ['ifconfig', this.cfg.iface, 'up'], { timeoutMs: this.cfg.commandTimeoutMs });
+  }
+
+  /** Write a file on the board through stdin (no secret ever appears on a command line). */
+  async writeFile(path: string, content: string): Promise<void> {
+    await run(this.shell, ['sh', '-c', `cat > ${shellQuote(path)}`], { timeoutMs: this.cfg.commandTimeoutMs, stdin: content });
+  }
+
+  /** Stop a daemon; not running is fine. */
+  async killall(name: string): Promise<void> {
+    await run(this.shell, ['killall', name], { timeoutMs: this.cfg.commandTimeoutMs, allowFail: true });
+  }
+}

@@ -1,0 +1,120 @@
+import { BenchError, ConfigError } from '../../errors.ts';
+import type { BenchClock } from '../bench-clock.ts';
+import { shellCommand } from '../ssh/quote.ts';
+import type { DeviceShell, ExecResult, RemoteProcess } from '../ssh/types.ts';
+import { PingAnalyzer } from './analyzer.ts';
+
+/** What the board's ping can do, found out by asking it (never assumed). */
+export interface PingCapabilities {
+  flavour: 'iputils' | 'busybox';
+  version: string;
+  /** iputils -D: the ping stamps its own lines (epoch.micro). */
+  timestamps: boolean;
+  /** iputils -O: reports `no answer yet` for outstanding requests. */
+  reportOutstanding: boolean;
+  /** -i is accepted (busybox before 1.30 has no -i: fixed 1 s). */
+  interval: boolean;
+}
+
+const invalidOption = (r: ExecResult): boolean => /invalid option|unrecognized option|usage/i.test(r.stderr);
+
+/** Probe `ping -V`, then each optional flag, against the board's own loopback. */
+export async function detectPing(shell: DeviceShell, timeoutMs: number): Promise<PingCapabilities> {
+  const v = await shell.exec('ping -V', { timeoutMs });
+  const text = `${v.stdout}\n${v.stderr}`;
+  const busybox = /BusyBox v?([\d.]+)/.exec(text);
+  const iputils = /iputils[-\s]?(\S+)/.exec(text);
+  if (!busybox && !iputils) {
+    throw new BenchError(`${shell.name}: cannot tell which ping this is (ping -V said: ${text.trim().slice(0, 120) || 'nothing'})`, {
+      code: 'E_PING_UNKNOWN',
+      subject: shell.name,
+    });
+  }
+  const probe = async (flag: string): Promise<boolean> => {
+    const r = await shell.exec(shellCommand(['ping', ...flag.split(' '), '-c', '1', '-w', '2', '127.0.0.1']), { timeoutMs });
+    return r.exitCode === 0 && !invalidOption(r);
+  };
+  if (busybox) {
+    return { flavour: 'busybox', version: `BusyBox ${busybox[1]}`, timestamps: false, reportOutstanding: false, interval: await probe('-i 0.2') };
+  }
+  return {
+    flavour: 'iputils',
+    version: `iputils ${iputils![1]}`,
+    timestamps: await probe('-D'),
+    reportOutstanding: await probe('-O'),
+    interval: await probe('-i 0.2'),
+  };
+}
+
+export function pingArgv(target: string, intervalS: number, caps: PingCapabilities): string[] {
+  if (!caps.interval && intervalS !== 1) {
+    throw new ConfigError(
+      `the client's ping (${caps.version}) has no -i option (fixed 1 s interval); traffic.intervalS ${intervalS} cannot be done on this board`,
+      { code: 'E_PING_INTERVAL' },
+    );
+  }
+  return ['ping', ...(caps.interval ? ['-i', String(intervalS)] : []), ...(caps.timestamps ? ['-D'] : []), ...(caps.reportOutstanding ? ['-O'] : []), target];
+}
+
+/** Why a ping stream ended when nobody asked it to. */
+export interface PingDeath {
+  reason: string;
+  exitCode: number | null;
+}
+
+/**
+ * The client's long-running ping: streamed, parsed line by line into a PingAnalyzer
+ * (board time stamps from -D, or arrival stamps mapped onto the bench clock).
+ */
+export class PingStream {
+  readonly analyzer: PingAnalyzer;
+  private proc: RemoteProcess;
+  private stopping = false;
+  private readonly lineListeners = new Set<() => void>();
+  private lastStderr = '';
+  readonly died: Promise<PingDeath | null>;
+
+  constructor(
+    readonly shell: DeviceShell,
+    readonly argv: string[],
+    intervalS: number,
+    clock: BenchClock,
+    rawLog?: (line: string, stream: 'stdout' | 'stderr', benchMs: number) => void,
+  ) {
+    this.analyzer = new PingAnalyzer({ intervalMs: intervalS * 1000 });
+    this.proc = shell.stream(shellCommand(argv));
+    this.proc.onLine((line, stream, receivedAt) => {
+      const at = clock.fromWallClock(receivedAt);
+      rawLog?.(line, stream, at);
+      if (stream === 'stderr') this.lastStderr = line;
+      this.analyzer.push(line, at);
+      for (const l of this.lineListeners) l();
+    });
+    this.died = this.proc.done.then((r) => {
+      if (this.stopping) return null;
+      const a = this.analyzer.result();
+      const reason = a.error ?? (this.lastStderr || `ping exited (status ${r.exitCode ?? r.signal ?? 'unknown'})`);
+      return { reason, exitCode: r.exitCode };
+    });
+  }
+
+  get command(): string {
+    return this.proc.command;
+  }
+
+  /** Called after every line (the roam cycle re-checks its conditions). */
+  onLine(listener: () => void): () => void {
+    this.lineListeners.add(listener);
+    return () => this.lineListeners.delete(listener);
+  }
+
+  /** SIGINT (ping prints its statistics), then close the channel. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopping = true;
+    this.proc.signal('INT');
+    const t = new Promise((r) => setTimeout(r, graceMs));
+    await Promise.race([this.proc.done, t]);
+    this.proc.close();
+    await Promise.race([this.proc.done, new Promise((r) => setTimeout(r, graceMs))]);
+  }
+}

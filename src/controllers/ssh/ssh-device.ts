@@ -1,0 +1,716 @@
+/**
+ * SshDevice: one persistent SSH connection (ssh2 `Client`) to one board, implementing
+ * DeviceShell. Every command is an exec channel on that connection.
+ *
+ * Behaviour worth knowing:
+ * - `connect()` retries (100 ms doubling to 2 s) until `connectDeadlineMs`; each attempt
+ *   has its own handshake timeout. A host key mismatch (E_HOSTKEY) or a refused login
+ *   (E_AUTH) fails at once: retrying cannot fix either. Running out of time is E_CONNECT.
+ *   After that there is no hidden reconnect: a lost connection is reported
+ *   (`onDisconnect`, E_DISCONNECTED) and the caller connects again explicitly.
+ * - Command timeouts are separate from the connect deadline. `timeoutMs` counts from the
+ *   `exec()` call (time spent waiting for a free channel included); `durationMs` too.
+ * - The command's stdin always gets EOF (after `stdin` when given), as with `ssh -n`, so
+ *   a command that reads stdin never hangs waiting for it.
+ * - At most `maxSessions` channels (default 10, OpenSSH's MaxSessions) are open at once
+ *   on the connection; further execs and streams queue. If the server refuses a channel
+ *   anyway while others are open, the limit is lowered to what it accepted and the
+ *   request waits for a free channel.
+ * - `stream()`'s result keeps only the last 64 KiB of stdout and stderr; a line longer
+ *   than 64 KiB is delivered in 64 KiB pieces.
+ */
+import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { StringDecoder } from 'node:string_decoder';
+import ssh2 from 'ssh2';
+import type { Algorithms, ClientChannel, ConnectConfig, Client as SshClient } from 'ssh2';
+import { BenchError, ConfigError } from '../../errors.ts';
+import type { DeviceShell, ExecOptions, ExecResult, RemoteProcess } from './types.ts';
+
+const { Client } = ssh2;
+
+export type SshAuth =
+  | { privateKey: Buffer | string; passphrase?: string }
+  | { password: string }
+  | { agent: string /* ssh-agent socket path */ };
+
+export interface SshConnectOptions {
+  /** Device name, used in every message. */
+  name: string;
+  host: string;
+  port: number;
+  username: string;
+  auth: SshAuth;
+  /** Expected host key, `SHA256:<base64 without padding>` as OpenSSH prints it. Unset: any key is accepted. */
+  hostKeyFingerprint?: string;
+  /** Give up connecting after this many ms (all attempts together). */
+  connectDeadlineMs: number;
+  /** Handshake timeout of one attempt (default 5000, never beyond the deadline). */
+  attemptTimeoutMs?: number;
+  /** SSH keepalive interval (default 10000; 0 disables). */
+  keepaliveIntervalMs?: number;
+  /** Unanswered keepalives before the connection counts as lost (default 3). */
+  keepaliveCountMax?: number;
+  /** Passed to ssh2 as is. */
+  algorithms?: Algorithms;
+  /** Channels open at once on the connection (default 10). */
+  maxSessions?: number;
+  log?: (msg: string) => void;
+}
+
+/** What `stream().done` resolves with: an ExecResult, plus why it ended early, if it did. */
+export interface StreamResult extends ExecResult {
+  /** Set when the stream ended because the channel could not be opened or the connection was lost. */
+  error?: BenchError;
+}
+
+const BACKOFF_START_MS = 100;
+const BACKOFF_MAX_MS = 2000;
+const STREAM_TAIL_BYTES = 64 * 1024;
+const MAX_LINE_CHARS = 64 * 1024;
+
+/** Signal names the SSH protocol defines (RFC 4254 6.10). */
+const SSH_SIGNALS = new Set(['ABRT', 'ALRM', 'FPE', 'HUP', 'ILL', 'INT', 'KILL', 'PIPE', 'QUIT', 'SEGV', 'TERM', 'USR1', 'USR2']);
+
+function normalizeSignal(name: string): string {
+  const n = name.toUpperCase().replace(/^SIG/, '');
+  if (!SSH_SIGNALS.has(n)) throw new TypeError(`unknown signal "${name}" (SSH allows ${[...SSH_SIGNALS].join(', ')})`);
+  return n;
+}
+
+function normalizeFingerprint(fp: string, device: string): string {
+  const m = /^(?:SHA256:)?([A-Za-z0-9+/]{43})=?$/.exec(fp.trim());
+  if (!m) {
+    throw new ConfigError(`${device}: host key fingerprint "${fp}" is not of the form SHA256:<43 base64 characters>`, {
+      code: 'E_CONFIG',
+      subject: device,
+    });
+  }
+  return `SHA256:${m[1]}`;
+}
+
+function causeText(err: unknown): string {
+  if (err && typeof err === 'object') {
+    const e = err as { code?: unknown; message?: unknown };
+    if (typeof e.code === 'string' && e.code) return e.code;
+    if (typeof e.message === 'string') return e.message;
+  }
+  return String(err);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Send a signal on a channel even after our side sent EOF (ssh2's `signal()` refuses then). */
+function sendSignal(ch: ClientChannel, name: string): boolean {
+  const internal = ch as unknown as {
+    outgoing?: { id: number; state: string };
+    _client?: { _protocol?: { signal(id: number, name: string): void } };
+  };
+  const state = internal.outgoing?.state;
+  if (state !== 'open' && state !== 'eof') return false;
+  if (ch.writable) {
+    ch.signal(name);
+    return true;
+  }
+  const proto = internal._client?._protocol;
+  if (!proto || internal.outgoing === undefined) return false;
+  proto.signal(internal.outgoing.id, name);
+  return true;
+}
+
+/** A small counting semaphore for channels, whose limit can be lowered. */
+class ChannelSlots {
+  private active = 0;
+  private readonly waiters: { resolve: () => void; reject: (e: Error) => void }[] = [];
+  constructor(public limit: number) {}
+
+  acquire(): Promise<void> {
+    if (this.active < this.limit && this.waiters.length === 0) {
+      this.active++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+  }
+
+  release(): void {
+    this.active--;
+    this.pump();
+  }
+
+  get inUse(): number {
+    return this.active;
+  }
+
+  pump(): void {
+    while (this.active < this.limit && this.waiters.length > 0) {
+      this.active++;
+      this.waiters.shift()?.resolve();
+    }
+  }
+
+  failAll(err: Error): void {
+    for (const w of this.waiters.splice(0)) w.reject(err);
+  }
+}
+
+class Cancelled extends Error {}
+
+/** Splits a byte stream into lines: chunk boundaries, CRLF, a final unterminated line. */
+class LineSplitter {
+  private readonly decoder = new StringDecoder('utf8');
+  private pending = '';
+  constructor(private readonly emit: (line: string) => void) {}
+
+  push(chunk: Buffer): void {
+    this.pending += this.decoder.write(chunk);
+    let nl: number;
+    while ((nl = this.pending.indexOf('\n')) >= 0) {
+      const line = this.pending.slice(0, nl);
+      this.pending = this.pending.slice(nl + 1);
+      this.emit(line.endsWith('\r') ? line.slice(0, -1) : line);
+    }
+    while (this.pending.length > MAX_LINE_CHARS) {
+      this.emit(this.pending.slice(0, MAX_LINE_CHARS));
+      this.pending = this.pending.slice(MAX_LINE_CHARS);
+    }
+  }
+
+  end(): void {
+    this.pending += this.decoder.end();
+    if (this.pending !== '') {
+      const line = this.pending;
+      this.pending = '';
+      this.emit(line.endsWith('\r') ? line.slice(0, -1) : line);
+    }
+  }
+}
+
+/** Keeps the last `max` bytes written to it. */
+class Tail {
+  private chunks: Buffer[] = [];
+  private size = 0;
+  constructor(private readonly max: number) {}
+  push(b: Buffer): void {
+    this.chunks.push(b);
+    this.size += b.length;
+    while (this.size - this.chunks[0].length >= this.max) this.size -= (this.chunks.shift() as Buffer).length;
+  }
+  toString(): string {
+    const all = Buffer.concat(this.chunks);
+    return all.subarray(Math.max(0, all.length - this.max)).toString('utf8');
+  }
+}
+
+type LineListener = (line: string, stream: 'stdout' | 'stderr', receivedAt: number) => void;
+
+class SshRemoteProcess implements RemoteProcess {
+  readonly done: Promise<StreamResult>;
+  private readonly listeners: LineListener[] = [];
+  private channel: ClientChannel | undefined;
+  private closeRequested = false;
+  private readonly pendingSignals: string[] = [];
+  private finished = false;
+  private resolveDone!: (r: StreamResult) => void;
+  private readonly started = performance.now();
+  private readonly out = new Tail(STREAM_TAIL_BYTES);
+  private readonly err = new Tail(STREAM_TAIL_BYTES);
+  private exitCode: number | null = null;
+  private exitSignal: string | undefined;
+  private gotExit = false;
+
+  constructor(
+    readonly command: string,
+    private readonly device: SshDevice,
+    open: (cancelled: () => boolean) => Promise<ClientChannel>,
+  ) {
+    this.done = new Promise((resolve) => (this.resolveDone = resolve));
+    open(() => this.closeRequested).then(
+      (ch) => this.attach(ch),
+      (e: unknown) => {
+        if (e instanceof Cancelled) this.finish();
+        else this.finish(e instanceof BenchError ? e : this.device.channelError(command, e));
+      },
+    );
+  }
+
+  onLine(listener: LineListener): void {
+    this.listeners.push(listener);
+  }
+
+  signal(name: string): void {
+    const sig = normalizeSignal(name);
+    if (this.finished) return;
+    if (this.channel) sendSignal(this.channel, sig);
+    else this.pendingSignals.push(sig);
+  }
+
+  close(): void {
+    this.closeRequested = true;
+    this.channel?.close();
+  }
+
+  /** @internal The connection is going away (device.close()); end without waiting for the server. */
+  abandon(): void {
+    this.closeRequested = true;
+    this.channel?.close();
+  }
+
+  private attach(ch: ClientChannel): void {
+    this.channel = ch;
+    const emitter = (stream: 'stdout' | 'stderr') => {
+      let receivedAt = 0;
+      const splitter = new LineSplitter((line) => {
+        for (const l of this.listeners) {
+          try {
+            l(line, stream, receivedAt);
+          } catch {
+            /* a listener's exception must not kill the stream */
+          }
+        }
+      });
+      return {
+        data: (d: Buffer) => {
+          receivedAt = Date.now();
+          (stream === 'stdout' ? this.out : this.err).push(d);
+          splitter.push(d);
+        },
+        end: () => {
+          receivedAt = Date.now();
+          splitter.end();
+        },
+      };
+    };
+    const so = emitter('stdout');
+    const se = emitter('stderr');
+    let soEnded = false;
+    let seEnded = false;
+    ch.on('data', so.data);
+    ch.stderr.on('data', se.data);
+    ch.once('end', () => {
+      soEnded = true;
+      so.end();
+    });
+    ch.stderr.once('end', () => {
+      seEnded = true;
+      se.end();
+    });
+    ch.on('exit', (code: number | null, signal?: string) => {
+      this.gotExit = true;
+      if (typeof code === 'number') this.exitCode = code;
+      else this.exitSignal = signal?.replace(/^SIG/, '');
+    });
+    ch.on('close', () => {
+      if (!soEnded) so.end();
+      if (!seEnded) se.end();
+      const lost = !this.gotExit && !this.closeRequested && !this.device.connected;
+      this.finish(lost ? this.device.disconnectedError(this.command) : undefined);
+    });
+    ch.end();
+    for (const s of this.pendingSignals.splice(0)) sendSignal(ch, s);
+    if (this.closeRequested) ch.close();
+  }
+
+  private finish(error?: BenchError): void {
+    if (this.finished) return;
+    this.finished = true;
+    const result: StreamResult = {
+      command: this.command,
+      exitCode: this.exitCode,
+      stdout: this.out.toString(),
+      stderr: this.err.toString(),
+      durationMs: performance.now() - this.started,
+      timedOut: false,
+    };
+    if (this.exitSignal !== undefined) result.signal = this.exitSignal;
+    if (error) result.error = error;
+    this.resolveDone(result);
+  }
+}
+
+export class SshDevice implements DeviceShell {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+  readonly username: string;
+  /** The host key fingerprint the server presented (`SHA256:...`). */
+  readonly hostKeyFingerprint: string;
+
+  private readonly client: SshClient;
+  private readonly log: (msg: string) => void;
+  private readonly slots: ChannelSlots;
+  private readonly channels = new Set<ClientChannel>();
+  private readonly streams = new Set<SshRemoteProcess>();
+  private readonly disconnectListeners: ((reason: string) => void)[] = [];
+  private isConnected = true;
+  private closing = false;
+  private lastError: string | undefined;
+  private closedPromise: Promise<void> | undefined;
+  private socketClosed: Promise<void>;
+
+  /** `SHA256:<base64 without padding>` of a raw SSH public key blob, as OpenSSH prints it. */
+  static fingerprintOf(keyBlob: Buffer): string {
+    return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+  }
+
+  static async connect(opts: SshConnectOptions): Promise<SshDevice> {
+    const { name, host, port } = opts;
+    if (!Number.isInteger(port) || port <= 0 || port > 65535) {
+      throw new ConfigError(`${name}: bad SSH port ${port}`, { subject: name });
+    }
+    if (!(opts.connectDeadlineMs > 0)) {
+      throw new ConfigError(`${name}: connectDeadlineMs must be positive`, { subject: name });
+    }
+    const expected = opts.hostKeyFingerprint !== undefined ? normalizeFingerprint(opts.hostKeyFingerprint, name) : undefined;
+    const log = opts.log ?? (() => {});
+    const started = Date.now();
+    const deadline = started + opts.connectDeadlineMs;
+    let delay = BACKOFF_START_MS;
+    let attempts = 0;
+    let lastCause: unknown;
+    for (;;) {
+      attempts++;
+      const remaining = deadline - Date.now();
+      const attemptTimeout = Math.max(1, Math.min(opts.attemptTimeoutMs ?? 5000, remaining));
+      try {
+        const { client, fingerprint } = await connectOnce(opts, expected, attemptTimeout);
+        log(`${name}: connected to ${host}:${port} (attempt ${attempts}, ${Date.now() - started} ms)`);
+        return new SshDevice(opts, client, fingerprint);
+      } catch (err) {
+        if (err instanceof BenchError || err instanceof ConfigError) throw err;
+        lastCause = err;
+      }
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      const wait = Math.min(delay, left);
+      log(`${name}: attempt ${attempts} to ${host}:${port} failed (${causeText(lastCause)}), retrying in ${wait} ms`);
+      await sleep(wait);
+      delay = Math.min(delay * 2, BACKOFF_MAX_MS);
+      if (deadline - Date.now() <= 0) break;
+    }
+    throw new BenchError(
+      `${name}: cannot connect to ${host}:${port} within ${opts.connectDeadlineMs} ms ` +
+        `(${attempts} attempt${attempts === 1 ? '' : 's'}): ${causeText(lastCause)}`,
+      { code: 'E_CONNECT', subject: name, cause: lastCause },
+    );
+  }
+
+  private constructor(opts: SshConnectOptions, client: SshClient, fingerprint: string) {
+    this.name = opts.name;
+    this.host = opts.host;
+    this.port = opts.port;
+    this.username = opts.username;
+    this.hostKeyFingerprint = fingerprint;
+    this.client = client;
+    this.log = opts.log ?? (() => {});
+    this.slots = new ChannelSlots(Math.max(1, opts.maxSessions ?? 10));
+    let onSocketClosed!: () => void;
+    this.socketClosed = new Promise((r) => (onSocketClosed = r));
+    client.on('error', (err: Error) => {
+      this.lastError = causeText(err);
+      this.log(`${this.name}: connection error: ${err.message}`);
+    });
+    client.on('end', () => this.lost());
+    client.on('close', () => {
+      this.lost();
+      onSocketClosed();
+    });
+  }
+
+  /** True until the connection is lost or closed. */
+  get connected(): boolean {
+    return this.isConnected;
+  }
+
+  /** Called once when the connection is lost (not when `close()` ends it). */
+  onDisconnect(listener: (reason: string) => void): void {
+    this.disconnectListeners.push(listener);
+  }
+
+  exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    const start = performance.now();
+    return new Promise<ExecResult>((resolve, reject) => {
+      if (!this.isConnected) return reject(this.disconnectedError(command));
+      const stdout: Buffer[] = [];
+      const stderr: Buffer[] = [];
+      let exitCode: number | null = null;
+      let signal: string | undefined;
+      let gotExit = false;
+      let timedOut = false;
+      let settled = false;
+      let channel: ClientChannel | undefined;
+
+      const result = (): ExecResult => {
+        const r: ExecResult = {
+          command,
+          exitCode: timedOut ? null : exitCode,
+          stdout: Buffer.concat(stdout).toString('utf8'),
+          stderr: Buffer.concat(stderr).toString('utf8'),
+          durationMs: performance.now() - start,
+          timedOut,
+        };
+        if (signal !== undefined && !timedOut) r.signal = signal;
+        return r;
+      };
+      const settle = (fn: () => void): void => {
+        if (settled) return;
+        settled = true;
+        if (timer) clearTimeout(timer);
+        fn();
+      };
+      const timer =
+        options.timeoutMs !== undefined
+          ? setTimeout(() => {
+              if (settled) return;
+              timedOut = true;
+              if (channel) {
+                try {
+                  sendSignal(channel, 'KILL');
+                } catch {
+                  /* the channel is going anyway */
+                }
+                channel.close();
+              }
+              this.log(`${this.name}: "${command}" timed out after ${options.timeoutMs} ms`);
+              settle(() => resolve(result()));
+            }, options.timeoutMs)
+          : undefined;
+
+      this.openChannel(command, () => settled).then(
+        (ch) => {
+          channel = ch;
+          if (settled) {
+            ch.close();
+            return;
+          }
+          ch.on('data', (d: Buffer) => stdout.push(d));
+          ch.stderr.on('data', (d: Buffer) => stderr.push(d));
+          ch.on('exit', (code: number | null, sig?: string) => {
+            gotExit = true;
+            if (typeof code === 'number') exitCode = code;
+            else signal = sig?.replace(/^SIG/, '');
+          });
+          ch.on('close', () => {
+            if (gotExit || (this.isConnected && !this.closing)) settle(() => resolve(result()));
+            else settle(() => reject(this.disconnectedError(command)));
+          });
+          if (options.stdin !== undefined) ch.end(options.stdin);
+          else ch.end();
+        },
+        (err: unknown) => {
+          if (err instanceof Cancelled) return;
+          settle(() => reject(err));
+        },
+      );
+    });
+  }
+
+  stream(command: string): RemoteProcess & { readonly done: Promise<StreamResult> } {
+    const proc = new SshRemoteProcess(command, this, (cancelled) =>
+      this.isConnected ? this.openChannel(command, cancelled) : Promise.reject(this.disconnectedError(command)),
+    );
+    this.streams.add(proc);
+    void proc.done.then(() => this.streams.delete(proc));
+    return proc;
+  }
+
+  /** Close every channel and the connection. Resolves once the socket is closed; idempotent. */
+  close(): Promise<void> {
+    this.closedPromise ??= (async () => {
+      this.closing = true;
+      this.slots.failAll(this.disconnectedError('(queued command)', 'device closed'));
+      for (const s of this.streams) s.abandon();
+      for (const ch of this.channels) ch.close();
+      if (this.isConnected) this.client.end();
+      const guard = setTimeout(() => this.client.destroy(), 2000);
+      try {
+        await this.socketClosed;
+      } finally {
+        clearTimeout(guard);
+      }
+      this.isConnected = false;
+    })();
+    return this.closedPromise;
+  }
+
+  /** @internal */
+  disconnectedError(command: string, reason?: string): BenchError {
+    const why = reason ?? (this.closing ? 'device closed' : `connection lost${this.lastError ? ` (${this.lastError})` : ''}`);
+    return new BenchError(`${this.name}: ${why} while running "${command}" on ${this.host}:${this.port}`, {
+      code: 'E_DISCONNECTED',
+      subject: this.name,
+    });
+  }
+
+  /** @internal */
+  channelError(command: string, err: unknown): BenchError {
+    if (!this.isConnected) return this.disconnectedError(command);
+    return new BenchError(`${this.name}: cannot run "${command}": ${causeText(err)}`, {
+      code: 'E_CHANNEL',
+      subject: this.name,
+      cause: err,
+    });
+  }
+
+  private lost(): void {
+    if (!this.isConnected) return;
+    this.isConnected = false;
+    const reason = this.closing
+      ? 'closed'
+      : `connection to ${this.host}:${this.port} lost${this.lastError ? `: ${this.lastError}` : ''}`;
+    this.slots.failAll(this.disconnectedError('(queued command)'));
+    if (this.closing) return;
+    this.log(`${this.name}: ${reason}`);
+    for (const l of this.disconnectListeners) {
+      try {
+        l(reason);
+      } catch {
+        /* a listener's failure must not break the others */
+      }
+    }
+  }
+
+  /** Take a channel slot and open an exec channel; the slot is released when the channel closes. */
+  private async openChannel(command: string, cancelled: () => boolean): Promise<ClientChannel> {
+    for (;;) {
+      try {
+        await this.slots.acquire();
+      } catch {
+        throw this.disconnectedError(command);
+      }
+      if (cancelled()) {
+        this.slots.release();
+        throw new Cancelled();
+      }
+      if (!this.isConnected || this.closing) {
+        this.slots.release();
+        throw this.disconnectedError(command);
+      }
+      try {
+        const ch = await new Promise<ClientChannel>((resolve, reject) => {
+          try {
+            this.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+          } catch (e) {
+            reject(e);
+          }
+        });
+        this.channels.add(ch);
+        ch.once('close', () => {
+          this.channels.delete(ch);
+          this.slots.release();
+        });
+        return ch;
+      } catch (err) {
+        const othersOpen = this.slots.inUse - 1;
+        this.slots.release();
+        const reason = (err as { reason?: unknown }).reason;
+        // 1 ADMINISTRATIVELY_PROHIBITED, 4 RESOURCE_SHORTAGE: the server's session limit.
+        if (this.isConnected && (reason === 1 || reason === 4) && othersOpen > 0) {
+          this.slots.limit = othersOpen;
+          this.log(`${this.name}: server refused a channel, limiting to ${othersOpen} at once`);
+          continue;
+        }
+        throw this.channelError(command, err);
+      }
+    }
+  }
+}
+
+/** One connection attempt. Rejects with BenchError for the failures a retry cannot fix, with the cause otherwise. */
+function connectOnce(
+  opts: SshConnectOptions,
+  expected: string | undefined,
+  timeoutMs: number,
+): Promise<{ client: SshClient; fingerprint: string }> {
+  return new Promise((resolve, reject) => {
+    const { name, host, port, username } = opts;
+    const client = new Client();
+    let presented: string | undefined;
+    let mismatch = false;
+    let settled = false;
+
+    const cleanup = (): void => {
+      clearTimeout(guard);
+      client.removeListener('ready', onReady);
+      client.removeListener('error', onError);
+      client.removeListener('close', onClose);
+    };
+    const fail = (err: unknown): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      client.on('error', () => {});
+      client.destroy();
+      reject(err);
+    };
+    const onReady = (): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      resolve({ client, fingerprint: presented ?? '' });
+    };
+    const onError = (err: Error & { level?: string }): void => {
+      if (mismatch) {
+        fail(
+          new BenchError(
+            `${name}: host key mismatch at ${host}:${port}: expected ${expected}, server presented ${presented}`,
+            { code: 'E_HOSTKEY', subject: name },
+          ),
+        );
+      } else if (err.level === 'client-authentication' || err.level === 'agent') {
+        fail(
+          new BenchError(`${name}: authentication failed for user "${username}" at ${host}:${port} (${authKind(opts.auth)})`, {
+            code: 'E_AUTH',
+            subject: name,
+          }),
+        );
+      } else {
+        fail(err);
+      }
+    };
+    const onClose = (): void => fail(new Error('connection closed before the SSH handshake completed'));
+    const guard = setTimeout(() => fail(new Error(`no SSH handshake within ${timeoutMs} ms`)), timeoutMs + 250);
+
+    client.on('ready', onReady);
+    client.on('error', onError);
+    client.on('close', onClose);
+
+    const cfg: ConnectConfig = {
+      host,
+      port,
+      username,
+      readyTimeout: timeoutMs,
+      keepaliveInterval: opts.keepaliveIntervalMs ?? 10_000,
+      keepaliveCountMax: opts.keepaliveCountMax ?? 3,
+      hostVerifier: (key: Buffer): boolean => {
+        presented = SshDevice.fingerprintOf(key);
+        if (expected !== undefined && presented !== expected) {
+          mismatch = true;
+          return false;
+        }
+        return true;
+      },
+    };
+    if (opts.algorithms) cfg.algorithms = opts.algorithms;
+    const auth = opts.auth;
+    if ('password' in auth) cfg.password = auth.password;
+    else if ('privateKey' in auth) {
+      cfg.privateKey = auth.privateKey;
+      if (auth.passphrase !== undefined) cfg.passphrase = auth.passphrase;
+    } else cfg.agent = auth.agent;
+
+    try {
+      client.connect(cfg);
+    } catch (err) {
+      // ssh2 throws synchronously for configuration problems (an unreadable private key...).
+      settled = true;
+      cleanup();
+      reject(new ConfigError(`${name}: bad SSH configuration: ${causeText(err)}`, { subject: name, cause: err }));
+    }
+  });
+}
+
+function authKind(auth: SshAuth): string {
+  if ('password' in auth) return 'password';
+  if ('privateKey' in auth) return 'public key';
+  return 'ssh-agent';
+}

@@ -1,0 +1,414 @@
+/**
+ * The inventory: plain data describing where the benches are (labgrid's
+ * "resources"). Validated with zod; every value that can end up in a remote
+ * command is restricted to a safe character set here, and shell-quoted again
+ * where it is used.
+ *
+ * Every schema is strict (an unknown key is an error: in a lab it is a typo),
+ * defaults are applied by zod so the parsed result is complete, and every
+ * error message is phrased as "expected ..." so the loader can append
+ * ", got <value>" and the YAML position.
+ */
+import { z } from 'zod';
+
+// --------------------------------------------------------------------------
+// Building blocks
+// --------------------------------------------------------------------------
+
+/** One message for every way a field can fail (type, format, range). */
+const msg = (expect: string) => ({ error: expect });
+
+function intIn(min: number, max: number, expect: string) {
+  return z.number(msg(expect)).int(msg(expect)).min(min, msg(expect)).max(max, msg(expect));
+}
+
+function str(re: RegExp, expect: string) {
+  return z.string(msg(expect)).regex(re, msg(expect));
+}
+
+/** A number in [min, max] that is a multiple of `step` (attenuator values: 0.25 dB steps). */
+function stepped(min: number, max: number, step: number, expect: string) {
+  return z.number(msg(expect)).min(min, msg(expect)).max(max, msg(expect)).multipleOf(step, msg(expect));
+}
+
+/** A positive number (> 0) up to max. */
+function positive(max: number, expect: string) {
+  return z.number(msg(expect)).gt(0, msg(expect)).max(max, msg(expect));
+}
+
+/** Hostname or IP literal. No leading "-": it would read as an option to ssh or ping. */
+export const HOST_RE = /^(?!-)[A-Za-z0-9.:-]{1,253}$/;
+const HOST_EXPECT = 'expected a hostname or IP literal (letters, digits, ".", ":", "-"; not starting with "-")';
+
+/** ESSID: printable ASCII without quotes, backslashes or shell metacharacters. */
+export const ESSID_RE = /^(?![- ])[A-Za-z0-9 _.,:@+=/-]{1,32}(?<! )$/;
+const ESSID_EXPECT =
+  'expected an ESSID: 1..32 of A-Z a-z 0-9 space _ . , : @ + = / - ' +
+  '(no quotes, backslash, $ ; ` or control characters; no leading "-" or space, no trailing space)';
+/** Words iwconfig reads as keywords after `essid`, not as a network name. */
+const IWCONFIG_ESSID_KEYWORDS = ['any', 'on', 'off'];
+
+export const USER_RE = /^[a-z_][a-z0-9_-]{0,31}$/;
+export const ENV_NAME_RE = /^[A-Z_][A-Z0-9_]{0,127}$/;
+const ENV_EXPECT = 'expected the name of an environment variable ([A-Z_][A-Z0-9_]*), never the secret itself';
+/** Bench, attenuator and variant names: they become folder names, CLI arguments, report labels. */
+export const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const NAME_EXPECT = 'expected a name of letters, digits, ".", "_", "-" (starting with a letter or digit, at most 64)';
+
+const PATH_EXPECT = 'expected a file path (no control characters), relative to the inventory file\'s folder or absolute';
+const pathString = str(/^[^\u0000-\u001f\u007f]{1,4096}$/, PATH_EXPECT);
+
+/** OpenSSH SHA256 fingerprint as printed by `ssh-keygen -lf` (base64 of 32 bytes, padding optional). */
+export const FINGERPRINT_RE = /^SHA256:[A-Za-z0-9+/]{43}=?$/;
+
+const PORT_EXPECT = 'expected an integer 1..65535 (0 only on a virtual bench)';
+
+/** host:port, IPv6 literals in brackets. */
+export const ADDRESS_RE = /^(?:\[([0-9A-Fa-f:.]+)\]|((?!-)[A-Za-z0-9.-]{1,253})):([0-9]{1,5})$/;
+const ADDRESS_EXPECT =
+  'expected host:port with port 1..65535 (0 only on a virtual bench), e.g. 192.168.1.50:80 or [fd00::50]:23';
+
+function splitAddress(address: string): { host: string; port: number } | undefined {
+  const m = ADDRESS_RE.exec(address);
+  return m ? { host: m[1] ?? m[2], port: Number(m[3]) } : undefined;
+}
+
+/** Split an attenuator address ("host:port", "[v6]:port") into its parts. */
+export function parseAddress(address: string): { host: string; port: number } {
+  const parts = splitAddress(address);
+  if (!parts) throw new TypeError(`not a host:port address: ${JSON.stringify(address)}`);
+  return parts;
+}
+
+const DB_EXPECT = (what: string) => `expected ${what} in dB, 0..120, a multiple of 0.25`;
+
+// --------------------------------------------------------------------------
+// Devices
+// --------------------------------------------------------------------------
+
+export const DEVICE_NAMES = ['ap1', 'ap2', 'client'] as const;
+export const AP_NAMES = ['ap1', 'ap2'] as const;
+export type DeviceName = (typeof DEVICE_NAMES)[number];
+export type ApName = (typeof AP_NAMES)[number];
+
+export type SshAuth =
+  | { method: 'keyFile'; /** Absolute after loading. */ keyFile: string }
+  | { method: 'password'; /** Name of the environment variable holding the password. */ passwordEnv: string }
+  | { method: 'agent' };
+
+const AUTH_KEYS = ['keyFile', 'passwordEnv', 'agent'] as const;
+
+export const SshAuthSchema = z
+  .strictObject({
+    keyFile: pathString.optional(),
+    passwordEnv: str(ENV_NAME_RE, ENV_EXPECT).optional(),
+    agent: z.literal(true, msg('expected true (authenticate with the SSH agent at SSH_AUTH_SOCK)')).optional(),
+  })
+  .superRefine((a, ctx) => {
+    const given = AUTH_KEYS.filter((k) => a[k] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'expected exactly one of keyFile, passwordEnv, agent: true' +
+          (given.length === 0 ? ', got none' : `, got ${given.join(' and ')}`),
+      });
+    }
+  })
+  .transform((a): SshAuth => {
+    if (a.keyFile !== undefined) return { method: 'keyFile', keyFile: a.keyFile };
+    if (a.passwordEnv !== undefined) return { method: 'password', passwordEnv: a.passwordEnv };
+    return { method: 'agent' };
+  });
+
+const INTERFACE_EXPECT = 'expected a madwifi VAP interface name like ath0';
+const RADIO_EXPECT = 'expected a madwifi radio name like wifi0';
+
+export const ClientWirelessSchema = z.strictObject({
+  interface: str(/^ath[0-9]{1,2}$/, INTERFACE_EXPECT),
+  radio: str(/^wifi[0-9]{1,2}$/, RADIO_EXPECT),
+});
+
+const CHANNEL_EXPECT = 'expected a Wi-Fi channel, an integer 1..14 or 36..165';
+export const ApWirelessSchema = z.strictObject({
+  interface: str(/^ath[0-9]{1,2}$/, INTERFACE_EXPECT),
+  radio: str(/^wifi[0-9]{1,2}$/, RADIO_EXPECT),
+  channel: z
+    .number(msg(CHANNEL_EXPECT))
+    .int(msg(CHANNEL_EXPECT))
+    .refine((c) => (c >= 1 && c <= 14) || (c >= 36 && c <= 165), msg(CHANNEL_EXPECT)),
+  txPowerDbm: intIn(0, 30, 'expected a transmit power in dBm, an integer 0..30').default(18),
+});
+
+/** Fields shared by APs and the client: how to reach the board over SSH. */
+const deviceFields = {
+  host: str(HOST_RE, HOST_EXPECT),
+  port: intIn(0, 65535, PORT_EXPECT),
+  user: str(USER_RE, 'expected a user name ([a-z_][a-z0-9_-]*, at most 32)'),
+  auth: SshAuthSchema,
+  hostKeyFingerprint: str(FINGERPRINT_RE, 'expected an OpenSSH fingerprint "SHA256:<43 base64 characters>" (ssh-keygen -lf)').optional(),
+  /** known_hosts file; absolute after loading. */
+  knownHosts: pathString.optional(),
+  /** Deadline for connecting, retries included. */
+  connectTimeoutS: positive(3600, 'expected a connect deadline in seconds, > 0 and at most 3600').default(20),
+  /** Default timeout of one remote command. */
+  commandTimeoutS: positive(3600, 'expected a command timeout in seconds, > 0 and at most 3600').default(10),
+};
+
+export const ApDeviceSchema = z.strictObject({
+  role: z.literal('ap', msg('expected role ap (ap1 and ap2 are the access points)')),
+  ...deviceFields,
+  wireless: ApWirelessSchema,
+});
+
+export const ClientDeviceSchema = z.strictObject({
+  role: z.literal('client', msg('expected role client (the device named client is the station)')),
+  ...deviceFields,
+  wireless: ClientWirelessSchema,
+});
+
+export const DevicesSchema = z.strictObject({
+  ap1: ApDeviceSchema,
+  ap2: ApDeviceSchema,
+  client: ClientDeviceSchema,
+});
+
+// --------------------------------------------------------------------------
+// Attenuators, traffic, roaming, profile, thresholds
+// --------------------------------------------------------------------------
+
+const AttenuatorInputSchema = z.strictObject({
+  /** Mini-Circuits model string (e.g. RCDAT-6000-60); the driver registry picks the driver by it. */
+  model: str(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a model string like RCDAT-6000-60 or RC4DAT-6G-95'),
+  protocol: z.enum(['http', 'telnet'], msg('expected http or telnet')),
+  address: str(ADDRESS_RE, ADDRESS_EXPECT).refine((a) => (splitAddress(a)?.port ?? 0) <= 65535, msg(ADDRESS_EXPECT)),
+  /** Channel of a multi-channel unit (RC4DAT / RC8DAT); 1 for single-channel units. */
+  channel: intIn(1, 16, 'expected an attenuator channel, an integer 1..16').default(1),
+  /** The AP whose RF path this attenuator sits in. */
+  path: z.enum(AP_NAMES, msg('expected ap1 or ap2 (the AP whose RF path this attenuator is in)')),
+  /** Cables, splitters and combiner on that path; added to the programmed value in reports. */
+  fixedLossDb: z
+    .number(msg('expected the fixed path loss in dB, 0..200'))
+    .min(0, msg('expected the fixed path loss in dB, 0..200'))
+    .max(200, msg('expected the fixed path loss in dB, 0..200')),
+  /** Value set on shutdown; defaults to profile.range.maxDb. */
+  safeDb: stepped(0, 120, 0.25, DB_EXPECT('the value set on shutdown')).optional(),
+});
+
+export const TrafficSchema = z.strictObject({
+  target: str(HOST_RE, HOST_EXPECT),
+  intervalS: z
+    .number(msg('expected a ping interval in seconds, 0.01..10'))
+    .min(0.01, msg('expected a ping interval in seconds, 0.01..10'))
+    .max(10, msg('expected a ping interval in seconds, 0.01..10')),
+});
+
+const RSSI_EXPECT = 'expected a roaming threshold in dB above the noise floor, an integer 0..127';
+/** iwpriv values set on the client (madwifi: hostroaming, rssi11a/b/g). */
+export const RoamingSchema = z
+  .strictObject({
+    hostroaming: intIn(0, 2, 'expected 0 (device), 1 (auto) or 2 (manual)').default(1),
+    rssi11a: intIn(0, 127, RSSI_EXPECT).default(24),
+    rssi11b: intIn(0, 127, RSSI_EXPECT).default(24),
+    rssi11g: intIn(0, 127, RSSI_EXPECT).default(24),
+  })
+  .prefault({});
+
+export const ProfileSchema = z.strictObject({
+  stepDb: stepped(0.25, 30, 0.25, 'expected a step in dB, 0.25..30, a multiple of 0.25'),
+  stepDelayS: positive(600, 'expected a delay per step in seconds, > 0 and at most 600'),
+  range: z.strictObject({
+    minDb: stepped(0, 120, 0.25, DB_EXPECT('the lowest attenuation')),
+    maxDb: stepped(0, 120, 0.25, DB_EXPECT('the highest attenuation')),
+  }),
+  baselinePings: intIn(3, 1000, 'expected K answered pings before a roam, an integer 3..1000').default(3),
+  recoveryPings: intIn(3, 1000, 'expected K answered pings after a roam, an integer 3..1000').default(3),
+  /** Per-roam timeout, counted from the start of the crossfade. */
+  roamTimeoutS: positive(3600, 'expected a per-roam timeout in seconds, > 0 and at most 3600').default(60),
+  /** Wait after recovery before a roam's record is final (late replies). */
+  graceS: z
+    .number(msg('expected a grace time in seconds, 0..60'))
+    .min(0, msg('expected a grace time in seconds, 0..60'))
+    .max(60, msg('expected a grace time in seconds, 0..60'))
+    .default(2),
+});
+
+export const VariantThresholdsSchema = z.strictObject({
+  maxMedianLostPerRoam: z
+    .number(msg('expected a number of pings >= 0'))
+    .min(0, msg('expected a number of pings >= 0')),
+  maxLostPerRoam: intIn(0, 1_000_000, 'expected an integer number of pings >= 0'),
+  maxInvalidFraction: z
+    .number(msg('expected a fraction 0..1'))
+    .min(0, msg('expected a fraction 0..1'))
+    .max(1, msg('expected a fraction 0..1')),
+});
+
+/** Per variant name (e.g. firmware "stock", "patched"); `default` applies to variants not listed. */
+export const ThresholdsSchema = z
+  .object({ default: VariantThresholdsSchema })
+  .catchall(VariantThresholdsSchema)
+  .superRefine((t, ctx) => {
+    for (const key of Object.keys(t)) {
+      if (!NAME_RE.test(key)) ctx.addIssue({ code: 'custom', path: [key], message: `${NAME_EXPECT} for a variant` });
+    }
+  });
+
+export const SecuritySchema = z.discriminatedUnion(
+  'mode',
+  [
+    z.strictObject({ mode: z.literal('open') }),
+    z.strictObject({ mode: z.literal('wpa-psk'), pskEnv: str(ENV_NAME_RE, ENV_EXPECT) }),
+  ],
+  msg('expected open or wpa-psk'),
+);
+
+export const VirtualSchema = z.strictObject({
+  /** Model seconds per real second. */
+  timeScale: positive(100_000, 'expected model seconds per real second, > 0 and at most 100000'),
+  seed: z
+    .number(msg('expected an integer seed'))
+    .int(msg('expected an integer seed')),
+  /** Driver variant the virtual client runs (until flashing exists). */
+  firmware: z.enum(['stock', 'patched'], msg('expected stock or patched')).default('stock'),
+  /** Which ping the virtual client has. */
+  ping: z.enum(['iputils', 'iputils-old', 'busybox'], msg('expected iputils, iputils-old or busybox')).default('iputils'),
+});
+
+// --------------------------------------------------------------------------
+// Bench and inventory
+// --------------------------------------------------------------------------
+
+const BenchObjectSchema = z.strictObject({
+  description: z.string(msg('expected a text')).optional(),
+  /** Present: rig starts the virtual rig in-process for this bench. */
+  virtual: VirtualSchema.optional(),
+  essid: str(ESSID_RE, ESSID_EXPECT).refine(
+    (s) => !IWCONFIG_ESSID_KEYWORDS.includes(s.toLowerCase()),
+    msg('expected an ESSID other than "any", "on" or "off" (iwconfig keywords)'),
+  ),
+  security: SecuritySchema,
+  devices: DevicesSchema,
+  attenuators: z.record(str(NAME_RE, `${NAME_EXPECT} for an attenuator`), AttenuatorInputSchema),
+  traffic: TrafficSchema,
+  roaming: RoamingSchema,
+  profile: ProfileSchema,
+  thresholds: ThresholdsSchema,
+});
+
+export const BenchSchema = BenchObjectSchema.superRefine((b, ctx) => {
+  const isVirtual = b.virtual !== undefined;
+
+  for (const name of DEVICE_NAMES) {
+    const dev = b.devices[name];
+    if (dev.port === 0 && !isVirtual) {
+      ctx.addIssue({ code: 'custom', path: ['devices', name, 'port'], message: PORT_EXPECT });
+    }
+  }
+
+  const seen = new Map<string, string>();
+  for (const [attName, att] of Object.entries(b.attenuators)) {
+    const parts = splitAddress(att.address);
+    if (!parts) continue;
+    const { host, port } = parts;
+    if (port === 0 && !isVirtual) {
+      ctx.addIssue({ code: 'custom', path: ['attenuators', attName, 'address'], message: ADDRESS_EXPECT });
+    }
+    if (port !== 0) {
+      const unit = `${host.toLowerCase()}:${port}#${att.channel}`;
+      const other = seen.get(unit);
+      if (other !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['attenuators', attName],
+          message: `expected a different unit or channel than attenuator ${other} (same address and channel)`,
+        });
+      } else {
+        seen.set(unit, attName);
+      }
+    }
+  }
+
+  for (const ap of AP_NAMES) {
+    if (!Object.values(b.attenuators).some((a) => a.path === ap)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['attenuators'],
+        message: `expected at least one attenuator with path: ${ap} (each AP's RF path needs one)`,
+      });
+    }
+  }
+
+  const { minDb, maxDb } = b.profile.range;
+  if (!(minDb < maxDb)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['profile', 'range'],
+      message: `expected minDb < maxDb, got minDb ${minDb} and maxDb ${maxDb}`,
+    });
+  } else if (b.profile.stepDb > 0 && b.profile.stepDelayS > 0) {
+    const steps = Math.ceil((maxDb - minDb) / b.profile.stepDb);
+    const rampS = steps * b.profile.stepDelayS;
+    if (b.profile.roamTimeoutS <= rampS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['profile', 'roamTimeoutS'],
+        message: `expected a per-roam timeout longer than one full crossfade (${steps} steps of ${b.profile.stepDelayS} s = ${rampS} s)`,
+      });
+    }
+  }
+}).transform((b) => ({
+  ...b,
+  attenuators: Object.fromEntries(
+    Object.entries(b.attenuators).map(([name, a]) => [name, { ...a, safeDb: a.safeDb ?? b.profile.range.maxDb }]),
+  ) as Record<string, z.output<typeof AttenuatorInputSchema> & { safeDb: number }>,
+}));
+
+export const InventorySchema = z
+  .strictObject({
+    version: z.literal(1, msg('expected 1 (the only inventory format version)')),
+    /** Bench used when none is named (`--bench`); optional when there is only one bench. */
+    defaultBench: str(NAME_RE, NAME_EXPECT).optional(),
+    benches: z.record(str(NAME_RE, `${NAME_EXPECT} for a bench`), BenchSchema),
+  })
+  .superRefine((inv, ctx) => {
+    const names = Object.keys(inv.benches);
+    if (names.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['benches'], message: 'expected at least one bench' });
+    }
+    if (inv.defaultBench !== undefined && !names.includes(inv.defaultBench)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultBench'],
+        message: `expected the name of a bench (${names.join(', ') || 'none defined'})`,
+      });
+    }
+  });
+
+// --------------------------------------------------------------------------
+// Types (parsed output: defaults filled in, safeDb resolved)
+// --------------------------------------------------------------------------
+
+export type Inventory = z.output<typeof InventorySchema>;
+export type Bench = z.output<typeof BenchSchema>;
+export type VirtualSpec = z.output<typeof VirtualSchema>;
+export type Security = z.output<typeof SecuritySchema>;
+export type ApDevice = z.output<typeof ApDeviceSchema>;
+export type ClientDevice = z.output<typeof ClientDeviceSchema>;
+export type Device = ApDevice | ClientDevice;
+export type Devices = z.output<typeof DevicesSchema>;
+export type ApWireless = z.output<typeof ApWirelessSchema>;
+export type ClientWireless = z.output<typeof ClientWirelessSchema>;
+export type AttenuatorSpec = Bench['attenuators'][string];
+export type Traffic = z.output<typeof TrafficSchema>;
+export type Roaming = z.output<typeof RoamingSchema>;
+export type Profile = z.output<typeof ProfileSchema>;
+export type VariantThresholds = z.output<typeof VariantThresholdsSchema>;
+export type Thresholds = z.output<typeof ThresholdsSchema>;
+/** What a lab writes (before defaults). */
+export type InventoryInput = z.input<typeof InventorySchema>;
+
+/** Thresholds for one variant: its own entry, else `default`. */
+export function thresholdsFor(thresholds: Thresholds, variant: string): VariantThresholds {
+  return Object.hasOwn(thresholds, variant) ? thresholds[variant] : thresholds.default;
+}

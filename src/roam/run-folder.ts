@@ -1,0 +1,65 @@
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RoamRecord } from './record.ts';
+
+/**
+ * A run's folder under reports/. Records are appended and fsync'ed as each roam
+ * ends, so a crash loses at most the roam in flight; everything else is written
+ * whole (write to a temp name, rename) at the end.
+ */
+export class RunFolder {
+  private roamsFd: number;
+  private readonly logs = new Map<string, number>();
+
+  constructor(readonly dir: string) {
+    mkdirSync(dir, { recursive: true });
+    this.roamsFd = openSync(join(dir, 'roams.jsonl'), 'a');
+  }
+
+  static newRunId(bench: string, now = new Date()): string {
+    const ts = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+    return `${ts}-${bench}`;
+  }
+
+  get groundTruthFile(): string {
+    return join(this.dir, 'ground-truth.jsonl');
+  }
+
+  appendRoam(r: RoamRecord): void {
+    writeSync(this.roamsFd, JSON.stringify(r) + '\n');
+    fsyncSync(this.roamsFd);
+  }
+
+  /** Raw logs (ping.log, events.log): appended line by line, not fsync'ed per line. */
+  log(name: string, line: string): void {
+    let fd = this.logs.get(name);
+    if (fd === undefined) {
+      fd = openSync(join(this.dir, name), 'a');
+      this.logs.set(name, fd);
+    }
+    writeSync(fd, line + '\n');
+  }
+
+  writeJson(name: string, value: unknown): void {
+    writeFileSync(join(this.dir, name), JSON.stringify(value, null, 2) + '\n');
+  }
+
+  writeText(name: string, text: string): void {
+    writeFileSync(join(this.dir, name), text);
+  }
+
+  close(): void {
+    for (const fd of this.logs.values()) closeSync(fd);
+    this.logs.clear();
+    closeSync(this.roamsFd);
+  }
+
+  static readRoams(dir: string): RoamRecord[] {
+    const f = join(dir, 'roams.jsonl');
+    if (!existsSync(f)) return [];
+    return readFileSync(f, 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as RoamRecord);
+  }
+}
