@@ -9,8 +9,13 @@ export interface KeyPair {
 }
 
 export function generateKeyPair(comment: string): KeyPair {
-  const k = ssh2.utils.generateKeyPairSync('ed25519', { comment });
-  return { private: k.private, public: k.public };
+  // ssh2 1.x now and then (about 1 in 300) writes an ed25519 key its own parser
+  // rejects ("Malformed OpenSSH private key"): check each one, bounded.
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const k = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+    if (!(ssh2.utils.parseKey(k.private) instanceof Error)) return { private: k.private, public: k.public };
+  }
+  throw new Error('could not generate a usable ed25519 key pair');
 }
 
 /**

@@ -13,6 +13,7 @@
  *   backspace, ^C (INT to the running command, or a fresh prompt), ^D, and writes
  *   CRLF; without a pty it reads lines silently and prints no prompt. Commands run from
  *   the interactive shell get an empty stdin.
+ * - `exec` with a pty (`ssh -t`) writes CRLF and merges stderr into stdout, as a tty would.
  * - `env`, `pty`, `window-change` accepted; `sftp` and other subsystems rejected (for now).
  * - Faults: `dropConnections()` cuts every live TCP connection; `setRefusing(true)`
  *   closes new TCP connections at once, like a rebooting board.
@@ -92,6 +93,8 @@ export async function startSshServer(opts: SshServerOptions): Promise<VirtualSsh
   let closing = false;
 
   const ssh = new SshServer({ hostKeys: [opts.hostKey] }, (conn: Connection) => {
+    // Small request/response packets: without TCP_NODELAY, Nagle + delayed ACK cost ~40 ms per command.
+    (conn as unknown as { setNoDelay(noDelay: boolean): void }).setNoDelay(true);
     handleConnection(conn);
   });
 
@@ -169,7 +172,8 @@ export async function startSshServer(opts: SshServerOptions): Promise<VirtualSsh
       const channel = accept();
       const ctl = new AbortController();
       live.add(ctl);
-      const out = channelWriter(channel, false);
+      // With a pty (`ssh -t`), output goes through a "terminal": CRLF, stderr merged.
+      const out = channelWriter(channel, pty);
       const signals = new Set<string>();
       const signalListeners: ((name: string) => void)[] = [];
       deliver = (name) => {

@@ -211,6 +211,8 @@ export const RoamingSchema = z
     rssi11a: intIn(0, 127, RSSI_EXPECT).default(24),
     rssi11b: intIn(0, 127, RSSI_EXPECT).default(24),
     rssi11g: intIn(0, 127, RSSI_EXPECT).default(24),
+    /** Seconds the scan cache counts as fresh for a roam decision (madwifi default 60). */
+    scanvalid: intIn(1, 3600, 'expected the scan cache lifetime in seconds, an integer 1..3600').default(60),
   })
   .prefault({});
 

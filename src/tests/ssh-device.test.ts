@@ -56,6 +56,10 @@ class TestBoard implements VirtualDevice {
         io.stdout.write(`${args[1] ?? ''}\n`);
         return 0;
       }
+      case 'ignore':
+        // Ignores signals and abort alike: never ends by itself.
+        io.stdout.write('ignoring\n');
+        return new Promise<number>(() => {});
       case 'hang':
         await new Promise((resolve) => io.abort.addEventListener('abort', resolve));
         this.events.push('hang aborted');
@@ -218,7 +222,72 @@ describe('SshDevice.exec', { timeout: 15_000 }, () => {
   });
 });
 
+describe('SshDevice.exec with a server channel limit', { timeout: 15_000 }, () => {
+  it('a command that ignores everything still times out and frees its channel', async () => {
+    const { srv } = await server();
+    const dev = await connect(srv.port, { maxSessions: 1 });
+    const r = await dev.exec('ignore', { timeoutMs: 150 });
+    expect(r).toMatchObject({ timedOut: true, exitCode: null, stdout: 'ignoring\n' });
+    // With one channel allowed, this only runs if the timed-out channel was closed.
+    expect((await dev.exec('echo next', { timeoutMs: 3000 })).stdout).toBe('next\n');
+  });
+
+  it('a command that times out while queued for a channel never runs and leaks nothing', async () => {
+    const { srv } = await server();
+    const dev = await connect(srv.port, { maxSessions: 1 });
+    const first = dev.exec('nap 300 a');
+    const queued = await dev.exec('echo b', { timeoutMs: 100 });
+    expect(queued).toMatchObject({ timedOut: true, exitCode: null, stdout: '' });
+    expect(queued.durationMs).toBeLessThan(290);
+    expect((await first).stdout).toBe('a\n');
+    expect((await dev.exec('echo c', { timeoutMs: 3000 })).stdout).toBe('c\n');
+  });
+
+  it('lowers its channel limit when the server refuses sessions, and queues', async () => {
+    // A bare ssh2 server that allows two sessions at once (like a small MaxSessions).
+    const raw = new ssh2.Server({ hostKeys: [hostKey] }, (conn) => {
+      let open = 0;
+      conn.on('error', () => {});
+      conn.on('authentication', (ctx) => ctx.accept());
+      conn.on('ready', () => {
+        conn.on('session', (accept, reject) => {
+          if (open >= 2) return reject();
+          open++;
+          const session = accept();
+          session.on('close', () => open--);
+          session.on('exec', (acceptExec, _rejectExec, info) => {
+            const ch = acceptExec();
+            setTimeout(() => {
+              ch.write(`${info.command}\n`);
+              ch.exit(0);
+              ch.end();
+            }, 30);
+          });
+        });
+      });
+    });
+    await new Promise<void>((r) => raw.listen(0, '127.0.0.1', () => r()));
+    cleanups.push(() => new Promise<void>((r) => raw.close(() => r())));
+    const logs: string[] = [];
+    const dev = await connect((raw.address() as { port: number }).port, { log: (m) => logs.push(m) });
+    const results = await Promise.all(Array.from({ length: 8 }, (_, i) => dev.exec(`job${i}`)));
+    expect(results.map((r) => r.stdout)).toEqual(Array.from({ length: 8 }, (_, i) => `job${i}\n`));
+    expect(logs.some((l) => /limiting to 2/.test(l))).toBe(true);
+  });
+});
+
 describe('SshDevice.stream', { timeout: 15_000 }, () => {
+  it('KILL ends a command that ignores everything (exit-signal KILL)', async () => {
+    const { srv } = await server();
+    const dev = await connect(srv.port);
+    const p = dev.stream('ignore');
+    p.onLine(() => p.signal('KILL'));
+    const r = await p.done;
+    expect(r.signal).toBe('KILL');
+    expect(r.exitCode).toBeNull();
+    expect(() => p.signal('NOPE')).toThrow(/unknown signal/);
+  });
+
   it('delivers lines in order, stamped at arrival', async () => {
     const { srv } = await server();
     const dev = await connect(srv.port);

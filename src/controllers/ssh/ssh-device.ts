@@ -162,13 +162,15 @@ class LineSplitter {
   constructor(private readonly emit: (line: string) => void) {}
 
   push(chunk: Buffer): void {
-    this.pending += this.decoder.write(chunk);
+    const text = this.pending + this.decoder.write(chunk);
+    let start = 0;
     let nl: number;
-    while ((nl = this.pending.indexOf('\n')) >= 0) {
-      const line = this.pending.slice(0, nl);
-      this.pending = this.pending.slice(nl + 1);
+    while ((nl = text.indexOf('\n', start)) >= 0) {
+      const line = text.slice(start, nl);
+      start = nl + 1;
       this.emit(line.endsWith('\r') ? line.slice(0, -1) : line);
     }
+    this.pending = text.slice(start);
     while (this.pending.length > MAX_LINE_CHARS) {
       this.emit(this.pending.slice(0, MAX_LINE_CHARS));
       this.pending = this.pending.slice(MAX_LINE_CHARS);
@@ -221,11 +223,14 @@ class SshRemoteProcess implements RemoteProcess {
   constructor(
     readonly command: string,
     private readonly device: SshDevice,
-    open: (cancelled: () => boolean) => Promise<ClientChannel>,
+    open: (cancelled: () => boolean, attach: (ch: ClientChannel) => void) => Promise<void>,
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    open(() => this.closeRequested).then(
+    open(
+      () => this.closeRequested,
       (ch) => this.attach(ch),
+    ).then(
+      () => {},
       (e: unknown) => {
         if (e instanceof Cancelled) this.finish();
         else this.finish(e instanceof BenchError ? e : this.device.channelError(command, e));
@@ -475,10 +480,16 @@ export class SshDevice implements DeviceShell {
             }, options.timeoutMs)
           : undefined;
 
-      this.openChannel(command, () => settled).then(
+      this.openChannel(
+        command,
+        () => settled,
         (ch) => {
           channel = ch;
           if (settled) {
+            // Timed out while the channel was opening. Drain it, or its 'close' (and the
+            // slot release) would wait for a reader that never comes.
+            ch.resume();
+            ch.stderr.resume();
             ch.close();
             return;
           }
@@ -496,6 +507,8 @@ export class SshDevice implements DeviceShell {
           if (options.stdin !== undefined) ch.end(options.stdin);
           else ch.end();
         },
+      ).then(
+        () => {},
         (err: unknown) => {
           if (err instanceof Cancelled) return;
           settle(() => reject(err));
@@ -505,8 +518,8 @@ export class SshDevice implements DeviceShell {
   }
 
   stream(command: string): RemoteProcess & { readonly done: Promise<StreamResult> } {
-    const proc = new SshRemoteProcess(command, this, (cancelled) =>
-      this.isConnected ? this.openChannel(command, cancelled) : Promise.reject(this.disconnectedError(command)),
+    const proc = new SshRemoteProcess(command, this, (cancelled, attach) =>
+      this.isConnected ? this.openChannel(command, cancelled, attach) : Promise.reject(this.disconnectedError(command)),
     );
     this.streams.add(proc);
     void proc.done.then(() => this.streams.delete(proc));
@@ -569,8 +582,13 @@ export class SshDevice implements DeviceShell {
     }
   }
 
-  /** Take a channel slot and open an exec channel; the slot is released when the channel closes. */
-  private async openChannel(command: string, cancelled: () => boolean): Promise<ClientChannel> {
+  /**
+   * Take a channel slot and open an exec channel; the slot is released when the channel
+   * closes. `attach` runs synchronously inside ssh2's callback: the server's output, its
+   * exit status and the close may arrive in the same TCP segment as the exec reply, and an
+   * 'exit' event emitted before listeners are attached would be lost.
+   */
+  private async openChannel(command: string, cancelled: () => boolean, attach: (ch: ClientChannel) => void): Promise<void> {
     for (;;) {
       try {
         await this.slots.acquire();
@@ -586,25 +604,30 @@ export class SshDevice implements DeviceShell {
         throw this.disconnectedError(command);
       }
       try {
-        const ch = await new Promise<ClientChannel>((resolve, reject) => {
+        await new Promise<void>((resolve, reject) => {
           try {
-            this.client.exec(command, (err, ch) => (err ? reject(err) : resolve(ch)));
+            this.client.exec(command, (err, ch) => {
+              if (err) return reject(err);
+              this.channels.add(ch);
+              ch.once('close', () => {
+                this.channels.delete(ch);
+                this.slots.release();
+              });
+              attach(ch);
+              resolve();
+            });
           } catch (e) {
             reject(e);
           }
         });
-        this.channels.add(ch);
-        ch.once('close', () => {
-          this.channels.delete(ch);
-          this.slots.release();
-        });
-        return ch;
+        return;
       } catch (err) {
         const othersOpen = this.slots.inUse - 1;
         this.slots.release();
         const reason = (err as { reason?: unknown }).reason;
-        // 1 ADMINISTRATIVELY_PROHIBITED, 4 RESOURCE_SHORTAGE: the server's session limit.
-        if (this.isConnected && (reason === 1 || reason === 4) && othersOpen > 0) {
+        // The server's session limit: OpenSSH answers 2 CONNECT_FAILED ("open failed"),
+        // others 1 ADMINISTRATIVELY_PROHIBITED or 4 RESOURCE_SHORTAGE.
+        if (this.isConnected && (reason === 1 || reason === 2 || reason === 4) && othersOpen > 0) {
           this.slots.limit = othersOpen;
           this.log(`${this.name}: server refused a channel, limiting to ${othersOpen} at once`);
           continue;
@@ -645,6 +668,8 @@ function connectOnce(
     const onReady = (): void => {
       if (settled) return;
       settled = true;
+      // Short commands are small packets: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms each.
+      client.setNoDelay(true);
       cleanup();
       resolve({ client, fingerprint: presented ?? '' });
     };
