@@ -53,6 +53,10 @@ export class Board implements VirtualDevice {
     this.files.set(path, old ? Buffer.concat([old, data]) : data);
   }
 
+  removeFile(path: string): boolean {
+    return this.files.delete(path);
+  }
+
   /** Board wall clock now (epoch ms). */
   nowMs(): number {
     return this.world.epochMs() + this.clockOffsetMs;

@@ -22,4 +22,6 @@ export interface VirtualDevice {
   /** The device's small in-memory filesystem (for redirections, cat, uploads). */
   readFile(path: string): Buffer | undefined;
   writeFile(path: string, data: Buffer, append?: boolean): void;
+  /** Delete a file; false when there was none. */
+  removeFile?(path: string): boolean | void;
 }

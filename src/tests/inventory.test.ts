@@ -239,7 +239,7 @@ describe('shipped inventory.yaml', () => {
     });
     expect(bench.attenuators.att2).toMatchObject({ path: 'ap2', address: '127.0.0.1:0', safeDb: 60 });
     expect(bench.traffic).toEqual({ target: '192.0.2.10', intervalS: 0.2 });
-    expect(bench.roaming).toEqual({ hostroaming: 1, rssi11a: 24, rssi11b: 24, rssi11g: 24 });
+    expect(bench.roaming).toEqual({ hostroaming: 1, rssi11a: 24, rssi11b: 24, rssi11g: 24, scanvalid: 20 });
     expect(bench.profile).toEqual({
       stepDb: 2, stepDelayS: 1, range: { minDb: 10, maxDb: 60 }, baselinePings: 3, recoveryPings: 3, roamTimeoutS: 90, graceS: 2,
     });
@@ -291,7 +291,7 @@ describe('valid inventories', () => {
     expect(bench.devices.ap1.hostKeyFingerprint).toBeUndefined();
     expect(bench.attenuators.att1.channel).toBe(1);
     expect(bench.attenuators.att1.safeDb).toBe(60); // = profile.range.maxDb
-    expect(bench.roaming).toEqual({ hostroaming: 1, rssi11a: 24, rssi11b: 24, rssi11g: 24 });
+    expect(bench.roaming).toEqual({ hostroaming: 1, rssi11a: 24, rssi11b: 24, rssi11g: 24, scanvalid: 60 });
     expect(thresholdsFor(bench.thresholds, 'nightly-42')).toEqual(bench.thresholds.default);
   });
 
