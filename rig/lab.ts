@@ -97,11 +97,14 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         log: opts.log,
       });
     }
+    let unit = 0;
     for (const [name, spec] of Object.entries(bench.attenuators)) {
+      unit++;
       const wantedPort = Number(spec.address.slice(spec.address.lastIndexOf(':') + 1));
       const channel = spec.channel;
       attenuators[name] = await startMiniCircuitsServer({
         model: spec.model,
+        serial: `1190101${String(unit).padStart(4, '0')}`,
         host,
         httpPort: spec.protocol === 'http' ? wantedPort : 0,
         telnetPort: spec.protocol === 'telnet' ? wantedPort : 0,

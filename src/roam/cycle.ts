@@ -16,7 +16,13 @@ export interface CycleContext {
   signal?: AbortSignal;
   /** Told when the crossfade of a cycle starts (the virtual rig's ground truth follows the rig's numbering). */
   onCycleStart?: (index: number) => void;
+  /** Timeline samples for the report: attenuation per step, the client's signal. */
+  timeline?: (sample: TimelineSample) => void;
 }
+
+export type TimelineSample =
+  | { t: number; kind: 'attenuation'; roam: number; ap1: number; ap2: number }
+  | { t: number; kind: 'signal'; roam: number; bssid: string; dbm: number };
 
 /** Highest seq that has a reply (-1 if none). */
 function highestAnswered(a: PingAnalyzer): number {
@@ -103,6 +109,9 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
         session.station.iwconfig().catch(() => null),
       ]);
       record.rampSteps = k;
+      const t = clock.now();
+      ctx.timeline?.({ t, kind: 'attenuation', roam: index, ap1: att.ap1, ap2: att.ap2 });
+      if (info?.accessPoint && info.signalDbm !== null) ctx.timeline?.({ t, kind: 'signal', roam: index, bssid: info.accessPoint, dbm: info.signalDbm });
       if (info?.accessPoint === ctx.bssids[from] && info.signalDbm !== null) record.signalBeforeDbm = info.signalDbm;
     }
     const untilMs = rampDone ? timeoutMs : Math.min(timeoutMs, k * stepMs);
@@ -132,7 +141,10 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
   if (recovery === 'aborted') return invalid('interrupted');
   if (pingDeath || recovery !== 'ok') return invalid(`traffic did not recover (${profile.recoveryPings} consecutive replies) after the roam`);
   const signal = await session.station.iwconfig().catch(() => null);
-  if (signal?.accessPoint === toBssid) record.signalAfterDbm = signal.signalDbm;
+  if (signal?.accessPoint === toBssid && signal.signalDbm !== null) {
+    record.signalAfterDbm = signal.signalDbm;
+    ctx.timeline?.({ t: clock.now(), kind: 'signal', roam: index, bssid: toBssid, dbm: signal.signalDbm });
+  }
 
   // 4. Grace: late replies of the window still count as late, not lost.
   if (!(await clock.sleep(profile.graceS * 1000, ctx.signal))) return invalid('interrupted');

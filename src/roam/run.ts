@@ -138,7 +138,17 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
       if (opts.signal?.aborted) break;
       const to: ApName = current === 'ap1' ? 'ap2' : 'ap1';
       const record = await runCycle(
-        { session: s, ping, profile: bench.profile, bssids, attenuation, variant, signal: opts.signal, onCycleStart: (n) => lab?.beginCycle(n) },
+        {
+          session: s,
+          ping,
+          profile: bench.profile,
+          bssids,
+          attenuation,
+          variant,
+          signal: opts.signal,
+          onCycleStart: (n) => lab?.beginCycle(n),
+          timeline: (sample) => folder.log('timeline.jsonl', JSON.stringify(sample)),
+        },
         i,
         current,
         to,
