@@ -34,6 +34,7 @@ export interface Lab {
   readonly attenuators: Record<string, MiniCircuitsServer>;
   /** Ground-truth entries follow the rig's cycle numbering (in-process runs). */
   beginCycle(index: number): void;
+  endCycle(index: number): void;
   stop(): Promise<void>;
 }
 
@@ -134,6 +135,10 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     beginCycle: (index) => {
       world.sched.now();
       world.groundTruth.beginCycle(index);
+    },
+    endCycle: (index) => {
+      world.sched.now();
+      world.groundTruth.endCycle(index);
     },
     stop: async () => {
       if (stopped) return;

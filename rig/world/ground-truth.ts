@@ -66,6 +66,15 @@ export class GroundTruthLog {
     this.open(index);
   }
 
+  /**
+   * The rig finished cycle `index`: write its entry now (before the rig appends its
+   * record, so a crash never leaves a record without its truth; a resumed run that
+   * repeats a cycle writes a newer entry with the same index, and the last one counts).
+   */
+  endCycle(index: number): void {
+    if (this.current?.index === index) this.flush();
+  }
+
   roamStarted(): void {
     this.roamOrdinal++;
     if (!this.marked) this.open(this.roamOrdinal);

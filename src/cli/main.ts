@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { EXIT, RigError, describeError } from '../errors.ts';
+import { EXIT, RigError, UsageError, describeError } from '../errors.ts';
 import { analyzePingFile, formatAnalysis } from '../analyze.ts';
 import { runRoam } from '../roam/run.ts';
 import { labUp } from './lab-up.ts';
@@ -35,25 +35,32 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
   program
     .command('roam')
     .description('roam the client between the two APs N times and measure the loss of every roam')
-    .requiredOption('-n, --count <N>', 'number of roams', positiveInt)
+    .option('-n, --count <N>', 'number of roams (per variant)', positiveInt)
     .option('-i, --inventory <file>', 'inventory file', 'inventory.yaml')
     .option('-b, --bench <name>', 'bench in the inventory (default: its defaultBench)')
     .option('-f, --firmware <variant>', 'virtual bench: the client driver variant (stock | patched)')
+    .option('--variants <list>', 'several variants in one run, e.g. stock,patched (count roams each)', (v: string) => v.split(',').map((x) => x.trim()).filter(Boolean))
+    .option('--resume <run-dir>', 'continue an interrupted run up to its count (or --count)')
     .option('--time-scale <x>', 'virtual bench: model seconds per real second', positiveNumber)
     .option('--reports <dir>', 'folder for run folders (default: reports/ beside the inventory)')
     .option('--json', 'print a JSON summary on stdout')
-    .action(async (o: { count: number; inventory: string; bench?: string; firmware?: string; timeScale?: number; reports?: string; json?: boolean }) => {
+    .action(async (o: { count?: number; inventory: string; bench?: string; firmware?: string; variants?: string[]; resume?: string; timeScale?: number; reports?: string; json?: boolean }) => {
+      if (o.count === undefined && !o.resume) throw new UsageError('--count N is required (unless --resume RUN_DIR)');
+      if (o.firmware && o.variants) throw new UsageError('give either --firmware or --variants, not both');
       const progress = createProgress(io.stderr);
       const abort = new AbortController();
-      const onSignal = (): void => abort.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      const onInt = (): void => abort.abort('SIGINT');
+      const onTerm = (): void => abort.abort('SIGTERM');
+      process.once('SIGINT', onInt);
+      process.once('SIGTERM', onTerm);
       try {
         const result = await runRoam({
           inventory: o.inventory,
           bench: o.bench,
           count: o.count,
           firmware: o.firmware,
+          variants: o.variants,
+          resume: o.resume,
           timeScale: o.timeScale,
           reportsDir: o.reports,
           signal: abort.signal,
@@ -83,9 +90,10 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
             ) + '\n',
           );
         } else {
+          const ms = (x: number | null): string => (x === null ? '–' : `${Math.round(x)} ms`);
           for (const v of s.variants) {
             out(`${v.variant}: ${v.valid}/${v.roams} roams valid; lost per roam median ${v.lostPerRoam.median ?? '–'}, max ${v.lostPerRoam.max ?? '–'}; ` +
-              `outage median ${v.outageMs.median ?? '–'} ms; after association median ${v.afterAssociationMs.median ?? '–'} ms\n`);
+              `outage median ${ms(v.outageMs.median)}; after association median ${ms(v.afterAssociationMs.median)}\n`);
             for (const f of v.failures) out(`  threshold failed: ${f}\n`);
           }
           out(`report: ${result.runDir}/index.html\n`);
@@ -94,8 +102,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
         exitCode = result.exitCode === 130 ? (abort.signal.reason === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint) : result.exitCode;
       } finally {
         progress.stop();
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
+        process.off('SIGINT', onInt);
+        process.off('SIGTERM', onTerm);
       }
     });
 

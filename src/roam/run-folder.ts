@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, ftruncateSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoamRecord } from './record.ts';
 
@@ -52,6 +52,28 @@ export class RunFolder {
     for (const fd of this.logs.values()) closeSync(fd);
     this.logs.clear();
     closeSync(this.roamsFd);
+  }
+
+  /**
+   * The records already in roams.jsonl (a resumed run). A last line torn by a crash
+   * (no newline at the end, or not JSON) is cut off, so appends continue cleanly.
+   */
+  recoverRoams(): RoamRecord[] {
+    const file = join(this.dir, 'roams.jsonl');
+    const text = readFileSync(file, 'utf8');
+    const lines = text.split('\n');
+    const out: RoamRecord[] = [];
+    let good = 0;
+    for (let i = 0; i < lines.length - 1; i++) {
+      try {
+        out.push(JSON.parse(lines[i]) as RoamRecord);
+        good += Buffer.byteLength(lines[i]) + 1;
+      } catch {
+        break;
+      }
+    }
+    if (good < Buffer.byteLength(text)) ftruncateSync(this.roamsFd, good);
+    return out;
   }
 
   static readRoams(dir: string): RoamRecord[] {

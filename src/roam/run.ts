@@ -1,8 +1,9 @@
-import { resolve, join } from 'node:path';
-import { ConfigError, RigError, describeError } from '../errors.ts';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ConfigError, RigError, UsageError, describeError } from '../errors.ts';
 import { loadInventory, selectBench } from '../inventory/load.ts';
-import { thresholdsFor } from '../inventory/schema.ts';
-import { detectPing, pingArgv, PingStream } from '../controllers/ping/remote.ts';
+import { thresholdsFor, type Bench } from '../inventory/schema.ts';
+import { detectPing, pingArgv, PingStream, type PingCapabilities } from '../controllers/ping/remote.ts';
 import { startLab, type Lab } from '../../rig/lab.ts';
 import { BenchSession, type ApName } from './bench-session.ts';
 import { runCycle } from './cycle.ts';
@@ -15,10 +16,15 @@ import { RIG_VERSION } from '../version.ts';
 export interface RoamOptions {
   inventory: string;
   bench?: string;
-  count: number;
+  /** Roams per variant. With `resume`, the total to reach (default: the count the run was started with). */
+  count?: number;
   /** Virtual bench: the client's driver variant (until flashing exists). Real bench: the label recorded. */
   firmware?: string;
+  /** Several variants in one run, one after the other, `count` roams each. */
+  variants?: string[];
   reportsDir?: string;
+  /** Continue this run folder up to the requested count. */
+  resume?: string;
   /** Virtual bench: override the inventory's time scale. */
   timeScale?: number;
   signal?: AbortSignal;
@@ -43,7 +49,7 @@ export interface RunSummary {
   ping: { command: string; version: string; timestampSource: string } | null;
   attenuators: Record<string, string>;
   variants: VariantSummary[];
-  /** Lost seqs that fell in no roam cycle's window. */
+  /** Lost seqs that fell in no roam cycle's window (per ping stream). */
   lostOutsideCycles: number[];
   verdict: 'passed' | 'failed' | 'interrupted' | 'bench-failure';
   benchFailure: string | null;
@@ -56,30 +62,37 @@ export interface RunResult {
   exitCode: number;
 }
 
+/** What a run was started with (run.json), so `--resume` can continue it. */
+interface RunPlan {
+  inventory: string;
+  bench: string;
+  variants: string[];
+  count: number;
+  timeScale: number;
+  startedAt: string;
+}
+
+const VIRTUAL_VARIANTS = ['stock', 'patched', 'vanilla'];
+
 /** `rig roam`: the main job, as a function. */
 export async function runRoam(opts: RoamOptions): Promise<RunResult> {
-  if (!Number.isInteger(opts.count) || opts.count < 1) throw new ConfigError(`--count must be a positive integer, got ${opts.count}`, { code: 'E_USAGE' });
-  const loaded = await loadInventory(resolve(opts.inventory));
-  const { name: benchName, bench } = selectBench(loaded, opts.bench);
-  const variant = opts.firmware ?? bench.virtual?.firmware ?? 'as-installed';
-  if (bench.virtual && !['stock', 'patched', 'vanilla'].includes(variant)) {
-    throw new ConfigError(`--firmware ${variant}: the virtual bench knows stock, patched and vanilla`, { code: 'E_USAGE' });
-  }
+  const plan = await planRun(opts);
+  const loaded = await loadInventory(plan.inventory);
+  const { bench } = selectBench(loaded, plan.bench);
   const psk = bench.security.mode === 'wpa-psk' ? secretFromEnv(bench.security.pskEnv) : null;
-  const timeScale = bench.virtual ? opts.timeScale ?? bench.virtual.timeScale : 1;
 
-  const reportsDir = resolve(opts.reportsDir ?? join(loaded.dir, 'reports'));
-  const folder = new RunFolder(join(reportsDir, RunFolder.newRunId(benchName)));
-  const records: RoamRecord[] = [];
+  const folder = new RunFolder(opts.resume ? resolve(opts.resume) : join(resolve(opts.reportsDir ?? join(loaded.dir, 'reports')), RunFolder.newRunId(plan.bench)));
+  const records: RoamRecord[] = folder.recoverRoams();
+  if (!opts.resume) folder.writeJson('run.json', plan);
   const summary: RunSummary = {
     runDir: folder.dir,
-    bench: benchName,
+    bench: plan.bench,
     inventory: loaded.file,
     inventoryDigest: loaded.digest,
     rigVersion: RIG_VERSION,
-    startedAt: new Date().toISOString(),
+    startedAt: plan.startedAt,
     endedAt: '',
-    timeScale,
+    timeScale: plan.timeScale,
     virtual: Boolean(bench.virtual),
     ping: null,
     attenuators: {},
@@ -90,88 +103,39 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
     problems: [],
   };
   const progress = (message: string): void => opts.onProgress?.({ kind: 'setup', message });
+  const live = new LiveBench(bench, plan, folder, psk, opts, progress);
 
-  let lab: Lab | null = null;
-  let session: BenchSession | null = null;
-  let ping: PingStream | null = null;
   let fatal: unknown = null;
   try {
-    if (bench.virtual) {
-      progress(`starting the virtual rig (time scale ${timeScale}, client firmware ${variant})`);
-      lab = await startLab({ bench, firmware: variant, timeScale, groundTruthFile: folder.groundTruthFile, log: opts.log });
-    }
-    progress('connecting to ap1, ap2, client');
-    session = await BenchSession.open(bench, { overrides: lab?.endpoints, timeScale, log: opts.log });
-    summary.attenuators = await session.identifyAttenuators();
-    await session.anchorClock();
-    const s = session;
-
-    // Start from ap1 strong, ap2 weak; configure the APs, then the client.
-    const { minDb, maxDb } = bench.profile.range;
-    const attenuation: Record<ApName, number> = { ap1: minDb, ap2: maxDb };
-    await Promise.all([s.setPath('ap1', minDb), s.setPath('ap2', maxDb)]);
-    progress('configuring the access points');
-    const [b1, b2] = await Promise.all(
-      (['ap1', 'ap2'] as const).map((ap) => s.aps[ap].configure({ essid: bench.essid, channel: bench.devices[ap].wireless.channel, psk })),
-    );
-    const bssids: Record<ApName, string> = { ap1: b1, ap2: b2 };
-    progress('configuring the client and waiting for it to associate to ap1');
-    await s.station.configure({ essid: bench.essid, roaming: { ...bench.roaming }, psk });
-    await s.station.waitAssociated(s.clock, 60_000, [bssids.ap1]);
-    s.startEvents((line) => folder.log('events.log', line));
-
-    progress('starting ping on the client');
-    const caps = await detectPing(s.devices.client, bench.devices.client.commandTimeoutS * 1000);
-    const argv = pingArgv(bench.traffic.target, bench.traffic.intervalS, caps);
-    const startPing = (): PingStream => {
-      const p = new PingStream(s.devices.client, argv, bench.traffic.intervalS, s.clock, (line, stream, at) =>
-        folder.log('ping.log', `${(at / 1000).toFixed(6)} ${stream === 'stderr' ? 'E ' : ''}${line}`),
-      );
-      p.onLine(() => s.waiter.notify());
-      return p;
-    };
-    ping = startPing();
-    summary.ping = { command: ping.command, version: caps.version, timestampSource: caps.timestamps ? 'ping' : 'arrival' };
-
-    let current: ApName = 'ap1';
-    for (let i = 1; i <= opts.count; i++) {
-      if (opts.signal?.aborted) break;
-      const to: ApName = current === 'ap1' ? 'ap2' : 'ap1';
-      const record = await runCycle(
-        {
-          session: s,
-          ping,
-          profile: bench.profile,
-          bssids,
-          attenuation,
-          variant,
-          signal: opts.signal,
-          onCycleStart: (n) => lab?.beginCycle(n),
-          timeline: (sample) => folder.log('timeline.jsonl', JSON.stringify(sample)),
-        },
-        i,
-        current,
-        to,
-      );
-      if (record.invalidReason === 'interrupted') break;
-      records.push(record);
-      folder.appendRoam(record);
-      opts.onProgress?.({ kind: 'roam', record, done: i, total: opts.count });
-      if (record.toBssid === bssids[to]) current = to;
-      if (record.invalidReason?.startsWith('ping died')) {
-        opts.log?.(`roam ${i}: ${record.invalidReason}; restarting ping`);
-        await ping.stop(2000);
-        ping = startPing();
+    const remaining = plan.variants.map((v) => ({ variant: v, todo: plan.count - records.filter((r) => r.variant === v).length }));
+    if (remaining.some((r) => r.todo > 0)) {
+      await live.start(remaining.find((r) => r.todo > 0)!.variant);
+      summary.attenuators = live.attenuators;
+      summary.ping = live.pingInfo;
+      const total = plan.count * plan.variants.length;
+      for (const { variant, todo } of remaining) {
+        if (todo <= 0) continue;
+        await live.useVariant(variant);
+        for (let n = 0; n < todo && !opts.signal?.aborted; n++) {
+          const record = await live.cycle(records.length + 1, variant);
+          if (record.invalidReason === 'interrupted') break;
+          live.endCycle(record.index);
+          records.push(record);
+          folder.appendRoam(record);
+          opts.onProgress?.({ kind: 'roam', record, done: records.length, total });
+        }
+        if (opts.signal?.aborted) break;
       }
     }
     if (opts.signal?.aborted) summary.verdict = 'interrupted';
   } catch (err) {
     if (err instanceof RigError && err.kind === 'bench') {
-      summary.verdict = 'bench-failure';
+      summary.verdict = opts.signal?.aborted ? 'interrupted' : 'bench-failure';
       summary.benchFailure = describeError(err);
     } else fatal = err;
   } finally {
-    await shutdown();
+    summary.problems.push(...(await live.stop()));
+    summary.lostOutsideCycles = live.lostOutsideCycles(records);
   }
   if (fatal) {
     folder.close();
@@ -179,31 +143,181 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
   }
 
   summary.endedAt = new Date().toISOString();
-  const v = summarizeVariant(variant, records, thresholdsFor(bench.thresholds, variant));
-  summary.variants = [v];
-  if (summary.verdict === 'passed' && v.failures.length > 0) summary.verdict = 'failed';
+  summary.variants = plan.variants.map((v) => summarizeVariant(v, records.filter((r) => r.variant === v), thresholdsFor(bench.thresholds, v)));
+  if (summary.verdict === 'passed' && summary.variants.some((v) => v.failures.length > 0)) summary.verdict = 'failed';
   folder.writeJson('summary.json', summary);
   writePlainReport(folder.dir, summary, records);
   folder.close();
   const exitCode =
     summary.verdict === 'bench-failure' ? 3 : summary.verdict === 'interrupted' ? 130 : summary.verdict === 'failed' ? 1 : 0;
   return { runDir: folder.dir, summary, exitCode };
-
-  async function shutdown(): Promise<void> {
-    if (ping && session) {
-      const a = ping.analyzer;
-      await ping.stop(2000).catch(() => {});
-      summary.lostOutsideCycles = lostOutside(a.result().lost, records);
-    }
-    if (session) summary.problems.push(...(await session.close()));
-    session = null;
-    if (lab) await lab.stop();
-    lab = null;
-  }
 }
 
-function lostOutside(lost: number[], records: RoamRecord[]): number[] {
-  return lost.filter((s) => !records.some((r) => r.seqTo > 0 && s >= r.seqFrom && s <= r.seqTo));
+/** Resolve what to run: from the options, or from run.json when resuming. */
+async function planRun(opts: RoamOptions): Promise<RunPlan> {
+  if (opts.resume) {
+    const file = join(resolve(opts.resume), 'run.json');
+    if (!existsSync(file)) throw new UsageError(`--resume ${opts.resume}: not a run folder (no run.json)`);
+    let p: RunPlan;
+    try {
+      p = JSON.parse(readFileSync(file, 'utf8')) as RunPlan;
+    } catch {
+      throw new UsageError(`--resume ${opts.resume}: run.json is not readable JSON`);
+    }
+    return { ...p, count: opts.count ?? p.count };
+  }
+  if (opts.count === undefined || !Number.isInteger(opts.count) || opts.count < 1) {
+    throw new UsageError(`--count must be a positive integer, got ${opts.count}`);
+  }
+  const loaded = await loadInventory(resolve(opts.inventory));
+  const { name, bench } = selectBench(loaded, opts.bench);
+  const variants = opts.variants ?? [opts.firmware ?? bench.virtual?.firmware ?? 'as-installed'];
+  if (variants.length === 0 || new Set(variants).size !== variants.length) throw new UsageError('--variants: list each variant once');
+  if (bench.virtual) {
+    const unknown = variants.filter((v) => !VIRTUAL_VARIANTS.includes(v));
+    if (unknown.length) throw new UsageError(`--firmware/--variants ${unknown.join(',')}: the virtual bench knows ${VIRTUAL_VARIANTS.join(', ')}`);
+  }
+  return {
+    inventory: loaded.file,
+    bench: name,
+    variants,
+    count: opts.count,
+    timeScale: bench.virtual ? opts.timeScale ?? bench.virtual.timeScale : 1,
+    startedAt: new Date().toISOString(),
+  };
+}
+
+/**
+ * The bench while a run uses it: the virtual rig (if any), the session, the APs'
+ * BSSIDs, the programmed attenuation, the client's ping stream.
+ */
+class LiveBench {
+  private lab: Lab | null = null;
+  private session: BenchSession | null = null;
+  private ping: PingStream | null = null;
+  private caps: PingCapabilities | null = null;
+  private bssids: Record<ApName, string> = { ap1: '', ap2: '' };
+  private attenuation: Record<ApName, number> = { ap1: 0, ap2: 0 };
+  private current: ApName = 'ap1';
+  private readonly pingStreams: { analyzer: PingStream['analyzer']; firstIndex: number }[] = [];
+  attenuators: Record<string, string> = {};
+
+  constructor(
+    private readonly bench: Bench,
+    private readonly plan: RunPlan,
+    private readonly folder: RunFolder,
+    private readonly psk: string | null,
+    private readonly opts: RoamOptions,
+    private readonly progress: (m: string) => void,
+  ) {}
+
+  get pingInfo(): RunSummary['ping'] {
+    if (!this.ping || !this.caps) return null;
+    return { command: this.ping.command, version: this.caps.version, timestampSource: this.caps.timestamps ? 'ping' : 'arrival' };
+  }
+
+  /** Bring the bench up: virtual rig, connections, APs, client association, event stream, ping. */
+  async start(firstVariant: string): Promise<void> {
+    const { bench, plan } = this;
+    if (bench.virtual) {
+      this.progress(`starting the virtual rig (time scale ${plan.timeScale}, client firmware ${firstVariant})`);
+      this.lab = await startLab({ bench, firmware: firstVariant, timeScale: plan.timeScale, groundTruthFile: this.folder.groundTruthFile, log: this.opts.log });
+    }
+    this.progress('connecting to ap1, ap2, client');
+    const s = (this.session = await BenchSession.open(bench, { overrides: this.lab?.endpoints, timeScale: plan.timeScale, log: this.opts.log }));
+    this.attenuators = await s.identifyAttenuators();
+    await s.anchorClock();
+
+    // Start from ap1 strong, ap2 weak; configure the APs, then the client.
+    const { minDb, maxDb } = bench.profile.range;
+    this.attenuation = { ap1: minDb, ap2: maxDb };
+    await Promise.all([s.setPath('ap1', minDb), s.setPath('ap2', maxDb)]);
+    this.progress('configuring the access points');
+    const [b1, b2] = await Promise.all(
+      (['ap1', 'ap2'] as const).map((ap) => s.aps[ap].configure({ essid: bench.essid, channel: bench.devices[ap].wireless.channel, psk: this.psk })),
+    );
+    this.bssids = { ap1: b1, ap2: b2 };
+    this.progress('configuring the client and waiting for it to associate to ap1');
+    await s.station.configure({ essid: bench.essid, roaming: { ...bench.roaming }, psk: this.psk });
+    await s.station.waitAssociated(s.clock, 60_000, [this.bssids.ap1]);
+    this.current = 'ap1';
+    s.startEvents((line) => this.folder.log('events.log', line));
+
+    this.progress('starting ping on the client');
+    this.caps = await detectPing(s.devices.client, bench.devices.client.commandTimeoutS * 1000);
+    this.startPing(1);
+  }
+
+  /** Make the client run `variant` (virtual bench: the driver variant of the virtual client). */
+  async useVariant(variant: string): Promise<void> {
+    if (this.lab) this.lab.world.setClientVariant(variant);
+  }
+
+  async cycle(index: number, variant: string): Promise<RoamRecord> {
+    const s = this.session!;
+    const from = this.current;
+    const to: ApName = from === 'ap1' ? 'ap2' : 'ap1';
+    const record = await runCycle(
+      {
+        session: s,
+        ping: this.ping!,
+        profile: this.bench.profile,
+        bssids: this.bssids,
+        attenuation: this.attenuation,
+        variant,
+        signal: this.opts.signal,
+        onCycleStart: (n) => this.lab?.beginCycle(n),
+        timeline: (sample) => this.folder.log('timeline.jsonl', JSON.stringify(sample)),
+      },
+      index,
+      from,
+      to,
+    );
+    if (record.toBssid === this.bssids[to]) this.current = to;
+    if (record.invalidReason?.startsWith('ping died')) {
+      this.opts.log?.(`roam ${index}: ${record.invalidReason}; restarting ping`);
+      await this.ping!.stop(2000);
+      this.startPing(index + 1);
+    }
+    return record;
+  }
+
+  /** The virtual rig writes the cycle's ground truth before the rig writes its record. */
+  endCycle(index: number): void {
+    this.lab?.endCycle(index);
+  }
+
+  lostOutsideCycles(records: RoamRecord[]): number[] {
+    const out: number[] = [];
+    this.pingStreams.forEach(({ analyzer, firstIndex }, i) => {
+      const lastIndex = this.pingStreams[i + 1]?.firstIndex ?? Infinity;
+      const mine = records.filter((r) => r.index >= firstIndex && r.index < lastIndex && r.seqTo > 0);
+      out.push(...analyzer.result().lost.filter((seq) => !mine.some((r) => seq >= r.seqFrom && seq <= r.seqTo)));
+    });
+    return out;
+  }
+
+  /** Leave the bench safe and stopped; returns the problems met on the way. */
+  async stop(): Promise<string[]> {
+    const problems: string[] = [];
+    await this.ping?.stop(2000).catch(() => {});
+    if (this.session) problems.push(...(await this.session.close()));
+    this.session = null;
+    if (this.lab) await this.lab.stop();
+    this.lab = null;
+    return problems;
+  }
+
+  private startPing(firstIndex: number): void {
+    const s = this.session!;
+    const argv = pingArgv(this.bench.traffic.target, this.bench.traffic.intervalS, this.caps!);
+    const p = new PingStream(s.devices.client, argv, this.bench.traffic.intervalS, s.clock, (line, stream, at) =>
+      this.folder.log('ping.log', `${(at / 1000).toFixed(6)} ${stream === 'stderr' ? 'E ' : ''}${line}`),
+    );
+    p.onLine(() => s.waiter.notify());
+    this.ping = p;
+    this.pingStreams.push({ analyzer: p.analyzer, firstIndex });
+  }
 }
 
 function secretFromEnv(name: string): string {
