@@ -6,6 +6,7 @@ import { startMiniCircuitsServer, type MiniCircuitsServer } from './attenuator/m
 import { ensureClientKey, generateKeyPair } from './keys.ts';
 import { startSshServer, type VirtualSshServer } from './ssh/server.ts';
 import { World } from './world/world.ts';
+import { FaultInjector, type FaultSpec } from './faults.ts';
 import type { PingFlavour } from './world/ping.ts';
 
 export interface LabOptions {
@@ -16,6 +17,8 @@ export interface LabOptions {
   seed?: number;
   /** Where the ground truth goes (JSON lines); none when omitted. */
   groundTruthFile?: string;
+  /** Faults to inject (by roam cycle or model time); more can be injected through `lab.faults`. */
+  faults?: FaultSpec[];
   host?: string;
   log?: (msg: string) => void;
 }
@@ -32,6 +35,7 @@ export interface Lab {
   readonly boards: Record<string, Board>;
   readonly ssh: Record<string, VirtualSshServer>;
   readonly attenuators: Record<string, MiniCircuitsServer>;
+  readonly faults: FaultInjector;
   /** Ground-truth entries follow the rig's cycle numbering (in-process runs). */
   beginCycle(index: number): void;
   endCycle(index: number): void;
@@ -124,8 +128,11 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   for (const [name, s] of Object.entries(ssh)) endpoints.devices[name] = { host, port: s.port, hostKeyFingerprint: s.hostKeyFingerprint };
   for (const [name, a] of Object.entries(attenuators)) endpoints.attenuators[name] = { host, httpPort: a.httpPort, telnetPort: a.telnetPort };
 
+  const faults = new FaultInjector(world, boards, ssh, attenuators);
+  faults.schedule([...(virtual.faults ?? []), ...(opts.faults ?? [])]);
   let stopped = false;
   return {
+    faults,
     world,
     endpoints,
     timeScale,
@@ -135,6 +142,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     beginCycle: (index) => {
       world.sched.now();
       world.groundTruth.beginCycle(index);
+      faults.cycleStarted(index);
     },
     endCycle: (index) => {
       world.sched.now();

@@ -24,10 +24,22 @@ export class ApBoard extends WirelessBoard {
   protected destroyVap(): void {
     this.ap.up = false;
     this.ap.vap = null;
+    this.world.client.beaconLost(this.ap);
   }
   protected setUp(up: boolean): void {
     this.world.sched.now();
     this.ap.up = up;
+    if (!up) this.world.client.beaconLost(this.ap);
+  }
+
+  /** The board rebooted: its VAP and hostapd are gone until someone configures them again. */
+  powerCycle(): void {
+    this.world.sched.now();
+    this.bootedAtModelMs = this.world.sched.now();
+    this.stopDaemons('hostapd');
+    this.ap.hostapd = null;
+    this.ap.essid = null;
+    this.destroyVap();
   }
   protected isUp(): boolean {
     return this.ap.up;

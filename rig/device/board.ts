@@ -20,6 +20,8 @@ export class Board implements VirtualDevice {
   protected readonly commands = new Map<string, CommandHandler>();
   /** Board clock offset from the world's epoch (a fault can make it jump). */
   clockOffsetMs = 0;
+  /** Model time of the last boot (/proc/uptime counts from here). */
+  protected bootedAtModelMs = 0;
 
   constructor(
     readonly name: string,
@@ -166,7 +168,7 @@ export class Board implements VirtualDevice {
     }
     let rc = 0;
     for (const f of args) {
-      const data = f === '/proc/uptime' ? Buffer.from(`${(this.world.sched.now() / 1000).toFixed(2)} 0.00\n`) : this.files.get(f);
+      const data = f === '/proc/uptime' ? Buffer.from(`${((this.world.sched.now() - this.bootedAtModelMs) / 1000).toFixed(2)} 0.00\n`) : this.files.get(f);
       if (!data) {
         io.stderr.write(`cat: ${f}: No such file or directory\n`);
         rc = 1;

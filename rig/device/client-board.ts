@@ -16,6 +16,8 @@ const PING_VERSION: Record<PingFlavour, string> = {
 /** The client board: madwifi station VAP, wpa_supplicant, iwevent, ping. */
 export class ClientBoard extends WirelessBoard {
   protected readonly mode = 'sta' as const;
+  /** Ping processes running now (faults kill them). */
+  readonly pings = new Set<PingProcess>();
 
   constructor(name: string, world: World, wireless: WirelessConfig, readonly pingFlavour: PingFlavour) {
     super(name, world, name, wireless);
@@ -23,6 +25,16 @@ export class ClientBoard extends WirelessBoard {
     this.commands.set('ping', (a, io) => this.ping(a, io));
     this.commands.set('wpa_supplicant', (a, io) => this.wpaSupplicant(a, io));
     this.commands.set('wpa_cli', (a, io) => this.wpaCli(a, io));
+  }
+
+  /** The board rebooted: processes die, the VAP and wpa_supplicant are gone. */
+  powerCycle(): void {
+    this.world.sched.now();
+    this.bootedAtModelMs = this.world.sched.now();
+    for (const p of [...this.pings]) p.die(null, 137);
+    this.pings.clear();
+    this.stopDaemons('wpa_supplicant');
+    this.sta.powerCycle();
   }
 
   private get sta() {
@@ -113,14 +125,21 @@ export class ClientBoard extends WirelessBoard {
           stderr: (l) => io.stderr.write(`${l}\n`),
           exit: (code) => {
             done = true;
+            this.pings.delete(p);
             resolve(code);
           },
+          now: () => this.nowMs(),
         });
+        this.pings.add(p);
         io.onSignal((name) => {
           p.stop(name === 'INT' || name === 'TERM' ? name : 'KILL');
-          if (!done) resolve(128 + (name === 'KILL' ? 9 : 1));
+          if (!done) {
+            this.pings.delete(p);
+            resolve(128 + (name === 'KILL' ? 9 : 1));
+          }
         });
         io.abort.addEventListener('abort', () => {
+          this.pings.delete(p);
           p.stop('HUP');
           if (!done) resolve(129);
         }, { once: true });

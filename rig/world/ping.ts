@@ -19,6 +19,8 @@ export interface PingOutput {
   stdout(line: string): void;
   stderr(line: string): void;
   exit(code: number): void;
+  /** The board's wall clock (epoch ms) for -D stamps; default: the world's. */
+  now?: () => number;
 }
 
 const LOOPBACK = /^(127\.\d+\.\d+\.\d+|::1|localhost)$/;
@@ -69,13 +71,24 @@ export class PingProcess {
     else this.kill();
   }
 
+  /**
+   * The process dies on its own: busybox exits on a failed sendto ("ping: sendto:
+   * Network is unreachable"), without statistics; SIGKILL prints nothing at all.
+   */
+  die(message: string | null, status: number): void {
+    if (this.finished) return;
+    this.kill();
+    if (message) this.out.stderr(message);
+    this.out.exit(status);
+  }
+
   get running(): boolean {
     return !this.finished;
   }
 
   private stamp(): string {
     if (!this.options.timestamps) return '';
-    return `[${(this.world.epochMs() / 1000).toFixed(6)}] `;
+    return `[${((this.out.now?.() ?? this.world.epochMs()) / 1000).toFixed(6)}] `;
   }
 
   private tick(): void {

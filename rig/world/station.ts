@@ -183,6 +183,26 @@ export class Station {
     });
   }
 
+  /**
+   * The AP stopped beaconing (its VAP went down, the board rebooted): after
+   * madwifi's beacon-miss threshold (7 beacons, ~700 ms) the station drops the
+   * association and scans again.
+   */
+  beaconLost(ap: AccessPoint): void {
+    this.world.sched.after(700, () => {
+      if (this.bss !== ap || ap.beaconing) return;
+      this.disconnect();
+      this.world.sched.after(100, () => this.maybeAssociate());
+    });
+  }
+
+  /** The board rebooted: no VAP, no supplicant, nothing associated. */
+  powerCycle(): void {
+    this.destroyVap();
+    this.supplicant = null;
+    this.essid = null;
+  }
+
   /** hostapd gave up on the handshake and deauthenticated us. */
   deauthenticated(ap: AccessPoint): void {
     if (this.bss !== ap) return;

@@ -10,6 +10,7 @@
  * ", got <value>" and the YAML position.
  */
 import { z } from 'zod';
+import { FAULT_KINDS } from '../../rig/fault-kinds.ts';
 
 // --------------------------------------------------------------------------
 // Building blocks
@@ -140,15 +141,68 @@ export const ApWirelessSchema = z.strictObject({
   txPowerDbm: intIn(0, 30, 'expected a transmit power in dBm, an integer 0..30').default(18),
 });
 
+/**
+ * SSH algorithm names the controller's SSH library (ssh2) knows, by category, in the
+ * SSH protocol's spelling. Which of them a build can use depends on its OpenSSL; one it
+ * cannot is reported when connecting.
+ */
+export const SSH_ALGORITHM_NAMES = {
+  kex: [
+    'curve25519-sha256', 'curve25519-sha256@libssh.org', 'ecdh-sha2-nistp256', 'ecdh-sha2-nistp384', 'ecdh-sha2-nistp521',
+    'diffie-hellman-group-exchange-sha256', 'diffie-hellman-group14-sha256', 'diffie-hellman-group15-sha512',
+    'diffie-hellman-group16-sha512', 'diffie-hellman-group17-sha512', 'diffie-hellman-group18-sha512',
+    'diffie-hellman-group-exchange-sha1', 'diffie-hellman-group14-sha1', 'diffie-hellman-group1-sha1',
+  ],
+  hostKey: ['ssh-ed25519', 'ecdsa-sha2-nistp256', 'ecdsa-sha2-nistp384', 'ecdsa-sha2-nistp521', 'rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa', 'ssh-dss'],
+  cipher: [
+    'aes128-gcm@openssh.com', 'aes256-gcm@openssh.com', 'chacha20-poly1305@openssh.com', 'aes128-ctr', 'aes192-ctr', 'aes256-ctr',
+    'aes128-gcm', 'aes256-gcm', 'aes256-cbc', 'aes192-cbc', 'aes128-cbc', 'blowfish-cbc', '3des-cbc', 'cast128-cbc',
+    'arcfour256', 'arcfour128', 'arcfour',
+  ],
+  mac: [
+    'hmac-sha2-256-etm@openssh.com', 'hmac-sha2-512-etm@openssh.com', 'hmac-sha1-etm@openssh.com', 'hmac-sha2-256', 'hmac-sha2-512',
+    'hmac-sha1', 'hmac-md5', 'hmac-sha2-256-96', 'hmac-sha2-512-96', 'hmac-ripemd160', 'hmac-sha1-96', 'hmac-md5-96',
+  ],
+} as const;
+
+function algorithmList(names: readonly [string, ...string[]], what: string) {
+  const expect = `expected a list of ${what}, each once, from: ${names.join(', ')}`;
+  return z
+    .array(z.enum(names, msg(expect)), msg(expect))
+    .min(1, msg(expect))
+    .refine((l) => new Set(l).size === l.length, msg(expect));
+}
+
+/**
+ * Per device: which SSH algorithms to offer. Off by default (the SSH library's modern
+ * defaults). `legacy: true` also offers, after those, what 2007-era boards (dropbear
+ * 0.4x/0.5x, OpenSSH 4.x) have: diffie-hellman-group1/group14/group-exchange-sha1,
+ * ssh-rsa and ssh-dss host keys, CBC ciphers, hmac-sha1(-96) and hmac-md5. A list given
+ * for a category is offered exactly, in that order, instead.
+ */
+export const SshAlgorithmsSchema = z.strictObject({
+  legacy: z.boolean(msg('expected true or false (true: also offer the old algorithms of 2007-era boards)')).default(false),
+  kex: algorithmList(SSH_ALGORITHM_NAMES.kex, 'key exchange algorithms').optional(),
+  hostKey: algorithmList(SSH_ALGORITHM_NAMES.hostKey, 'host key algorithms').optional(),
+  cipher: algorithmList(SSH_ALGORITHM_NAMES.cipher, 'ciphers').optional(),
+  mac: algorithmList(SSH_ALGORITHM_NAMES.mac, 'MAC algorithms').optional(),
+});
+
 /** Fields shared by APs and the client: how to reach the board over SSH. */
 const deviceFields = {
   host: str(HOST_RE, HOST_EXPECT),
   port: intIn(0, 65535, PORT_EXPECT),
   user: str(USER_RE, 'expected a user name ([a-z_][a-z0-9_-]*, at most 32)'),
   auth: SshAuthSchema,
+  /**
+   * Host key pinning (a real board needs at least one; the virtual rig pins its own keys).
+   * Both given: the key must match both.
+   */
   hostKeyFingerprint: str(FINGERPRINT_RE, 'expected an OpenSSH fingerprint "SHA256:<43 base64 characters>" (ssh-keygen -lf)').optional(),
-  /** known_hosts file; absolute after loading. */
+  /** OpenSSH known_hosts file (`[host]:port keytype base64` lines; `rig trust` adds to it); absolute after loading. */
   knownHosts: pathString.optional(),
+  /** SSH algorithms to offer (default: the modern set; `legacy: true` for 2007-era boards). */
+  algorithms: SshAlgorithmsSchema.optional(),
   /** Deadline for connecting, retries included. */
   connectTimeoutS: positive(3600, 'expected a connect deadline in seconds, > 0 and at most 3600').default(20),
   /** Default timeout of one remote command. */
@@ -265,6 +319,18 @@ export const SecuritySchema = z.discriminatedUnion(
   msg('expected open or wpa-psk'),
 );
 
+const FAULT_EXPECT = `expected one of ${FAULT_KINDS.join(', ')}`;
+export const FaultSchema = z.strictObject({
+  kind: z.enum(FAULT_KINDS, msg(FAULT_EXPECT)),
+  device: z.enum(DEVICE_NAMES, msg('expected ap1, ap2 or client')).optional(),
+  attenuator: str(NAME_RE, `${NAME_EXPECT} for an attenuator`).optional(),
+  /** In which roam cycle (1-based); without it, afterS counts from the start of the rig. */
+  atRoam: intIn(1, 1_000_000, 'expected a roam index, an integer >= 1').optional(),
+  afterS: z.number(msg('expected seconds >= 0')).min(0, msg('expected seconds >= 0')).optional(),
+  durationS: z.number(msg('expected seconds > 0')).positive(msg('expected seconds > 0')).optional(),
+  jumpS: z.number(msg('expected a clock jump in seconds')).optional(),
+});
+
 export const VirtualSchema = z.strictObject({
   /** Model seconds per real second. */
   timeScale: positive(100_000, 'expected model seconds per real second, > 0 and at most 100000'),
@@ -275,6 +341,8 @@ export const VirtualSchema = z.strictObject({
   firmware: z.enum(['stock', 'patched'], msg('expected stock or patched')).default('stock'),
   /** Which ping the virtual client has. */
   ping: z.enum(['iputils', 'iputils-old', 'busybox'], msg('expected iputils, iputils-old or busybox')).default('iputils'),
+  /** Faults the virtual rig injects during a run (rehearsing what a nightly run must survive). */
+  faults: z.array(FaultSchema).default([]),
 });
 
 // --------------------------------------------------------------------------
@@ -401,6 +469,7 @@ export type Device = ApDevice | ClientDevice;
 export type Devices = z.output<typeof DevicesSchema>;
 export type ApWireless = z.output<typeof ApWirelessSchema>;
 export type ClientWireless = z.output<typeof ClientWirelessSchema>;
+export type SshAlgorithmsSpec = z.output<typeof SshAlgorithmsSchema>;
 export type AttenuatorSpec = Bench['attenuators'][string];
 export type Traffic = z.output<typeof TrafficSchema>;
 export type Roaming = z.output<typeof RoamingSchema>;

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { BenchError, ConfigError } from '../errors.ts';
+import { ConfigError } from '../errors.ts';
 import type { Bench, DeviceName } from '../inventory/schema.ts';
 import { parseAddress } from '../inventory/schema.ts';
 import { createAttenuator } from '../controllers/attenuator/registry.ts';
@@ -56,14 +56,38 @@ export class BenchSession {
   readonly events: ApEvent[] = [];
   private eventsProc: RemoteProcess | null = null;
 
+  readonly aps: Record<ApName, MadwifiAccessPoint>;
+  station: MadwifiStation;
+
   private constructor(
     readonly bench: Bench,
     readonly clock: BenchClock,
     readonly devices: Record<DeviceName, SshDevice>,
-    readonly aps: Record<ApName, MadwifiAccessPoint>,
-    readonly station: MadwifiStation,
     readonly paths: Record<ApName, PathAttenuator[]>,
-  ) {}
+    private readonly connectOptions: Record<DeviceName, SshConnectOptions>,
+  ) {
+    this.aps = { ap1: new MadwifiAccessPoint(devices.ap1, this.vapConfig('ap1')), ap2: new MadwifiAccessPoint(devices.ap2, this.vapConfig('ap2')) };
+    this.station = new MadwifiStation(devices.client, this.vapConfig('client'));
+  }
+
+  private vapConfig(n: DeviceName) {
+    const d = this.bench.devices[n];
+    return { iface: d.wireless.interface, radio: d.wireless.radio, commandTimeoutMs: d.commandTimeoutS * 1000 };
+  }
+
+  /**
+   * Connect again to a device whose connection was lost (a dropped link, a reboot):
+   * explicitly, with the device's connect deadline, never by a hidden retry inside a call.
+   */
+  async reconnect(name: DeviceName): Promise<void> {
+    await this.devices[name].close().catch(() => {});
+    const dev = await SshDevice.connect(this.connectOptions[name]);
+    this.devices[name] = dev;
+    if (name === 'client') {
+      this.station = new MadwifiStation(dev, this.vapConfig('client'));
+      this.eventsProc = null;
+    } else this.aps[name] = new MadwifiAccessPoint(dev, this.vapConfig(name));
+  }
 
   static async open(bench: Bench, opts: { overrides?: EndpointOverrides; timeScale: number; log?: (m: string) => void }): Promise<BenchSession> {
     const clock = new BenchClock(opts.timeScale);
@@ -90,13 +114,6 @@ export class BenchSession {
       throw failed.reason;
     }
     const devices = Object.fromEntries(names.map((n, i) => [n, (settled[i] as PromiseFulfilledResult<SshDevice>).value])) as Record<DeviceName, SshDevice>;
-    const vapCfg = (n: DeviceName) => ({
-      iface: bench.devices[n].wireless.interface,
-      radio: bench.devices[n].wireless.radio,
-      commandTimeoutMs: bench.devices[n].commandTimeoutS * 1000,
-    });
-    const aps = { ap1: new MadwifiAccessPoint(devices.ap1, vapCfg('ap1')), ap2: new MadwifiAccessPoint(devices.ap2, vapCfg('ap2')) };
-    const station = new MadwifiStation(devices.client, vapCfg('client'));
     const paths: Record<ApName, PathAttenuator[]> = { ap1: [], ap2: [] };
     for (const [name, spec] of Object.entries(bench.attenuators)) {
       const o = opts.overrides?.attenuators?.[name];
@@ -105,7 +122,8 @@ export class BenchSession {
       const driver = createAttenuator({ name, model: spec.model, protocol: spec.protocol, host: o?.host ?? addr.host, port });
       paths[spec.path].push({ name, channel: spec.channel, driver, fixedLossDb: spec.fixedLossDb, safeDb: spec.safeDb });
     }
-    return new BenchSession(bench, clock, devices, aps, station, paths);
+    const byName = Object.fromEntries(names.map((n, i) => [n, connectOpts[i]])) as Record<DeviceName, SshConnectOptions>;
+    return new BenchSession(bench, clock, devices, paths, byName);
   }
 
   /** Identify every attenuator (model check) once before the run. */
@@ -131,13 +149,29 @@ export class BenchSession {
     if (r.exitCode === 0 && Number.isFinite(s)) this.clock.anchor(s * 1000 + 500);
   }
 
+  /** When the device last booted (bench epoch ms), from /proc/uptime; null when it cannot tell. */
+  async bootTime(name: DeviceName): Promise<number | null> {
+    const r = await this.devices[name].exec('cat /proc/uptime', { timeoutMs: this.bench.devices[name].commandTimeoutS * 1000 }).catch(() => null);
+    const up = Number(r?.stdout.trim().split(/\s+/)[0]);
+    return r?.exitCode === 0 && Number.isFinite(up) ? this.clock.now() - up * 1000 : null;
+  }
+
+  /** Devices whose SSH connection is gone. */
+  disconnected(): DeviceName[] {
+    return (Object.keys(this.devices) as DeviceName[]).filter((n) => !this.devices[n].connected);
+  }
+
   startEvents(rawLog?: (line: string) => void): void {
     this.eventsProc = this.station.watchApEvents(this.clock, (e) => {
       this.events.push(e);
       rawLog?.(`${new Date(e.atMs).toISOString()} ${e.bssid ?? 'Not-Associated'}`);
       this.waiter.notify();
     });
-    this.eventsProc.done.then(() => this.waiter.notify());
+    const proc = this.eventsProc;
+    void proc.done.then(() => {
+      if (this.eventsProc === proc) this.eventsProc = null;
+      this.waiter.notify();
+    });
   }
 
   get eventsRunning(): boolean {
@@ -164,8 +198,4 @@ export class BenchSession {
   fixedLoss(): Record<string, number> {
     return { ap1: this.paths.ap1[0]?.fixedLossDb ?? 0, ap2: this.paths.ap2[0]?.fixedLossDb ?? 0 };
   }
-}
-
-export function assertBenchReady(cond: boolean, message: string, subject?: string): asserts cond {
-  if (!cond) throw new BenchError(message, { subject });
 }

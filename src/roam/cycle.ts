@@ -98,16 +98,19 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
   const stepMs = profile.stepDelayS * 1000;
   const timeoutMs = profile.roamTimeoutS * 1000;
   let join: ApEvent | undefined;
+  let stalledRealMs = 0;
   for (let k = 1; k <= 100_000; k++) {
     const rampDone = att[from] >= maxDb && att[to] <= minDb;
     if (!rampDone) {
       att[from] = Math.min(maxDb, att[from] + profile.stepDb);
       att[to] = Math.max(minDb, att[to] - profile.stepDb);
+      const stepStart = performance.now();
       const [, , info] = await Promise.all([
         session.setPath(from, att[from]),
         session.setPath(to, att[to]),
         session.station.iwconfig().catch(() => null),
       ]);
+      stalledRealMs += Math.max(0, performance.now() - stepStart - clock.real(stepMs));
       record.rampSteps = k;
       const t = clock.now();
       ctx.timeline?.({ t, kind: 'attenuation', roam: index, ap1: att.ap1, ap2: att.ap2 });
@@ -123,7 +126,11 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
     if ((performance.now() - t0) >= clock.real(timeoutMs)) break;
   }
   record.attenuationDb = { ...att };
-  if (!join) return invalid(pingDeath ? 'ping died' : `no roam to ${to} within ${profile.roamTimeoutS} s`);
+  if (!join) {
+    const stalled = clock.scale * stalledRealMs;
+    const why = stalled > timeoutMs / 4 ? `; the ramp stalled ${Math.round(stalled / 1000)} s on slow attenuator or SSH requests` : '';
+    return invalid(pingDeath ? 'ping died' : `no roam to ${to} within ${profile.roamTimeoutS} s${why}`);
+  }
   record.toBssid = join.bssid;
   record.tJoin = join.atMs;
   const leave = session.events.slice(firstEvent).find((e) => e.bssid === null && e.atMs <= join!.atMs);
@@ -149,6 +156,10 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
   // 4. Grace: late replies of the window still count as late, not lost.
   if (!(await clock.sleep(profile.graceS * 1000, ctx.signal))) return invalid('interrupted');
   if (pingDeath) return invalid('ping died');
+
+  // A board clock that jumped inside the window makes every time in it meaningless.
+  const jump = ping.clockJumps.find((j) => j.atMs >= record.tStart - 1000);
+  if (jump) return invalid(`board clock of ${ping.shell.name} jumped by ${(jump.byMs / 1000).toFixed(1)} s`);
 
   // 5. Attribute the window.
   record.seqTo = highestAnswered(a);

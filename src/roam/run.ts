@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { ConfigError, RigError, UsageError, describeError } from '../errors.ts';
+import { BenchError, ConfigError, RigError, UsageError, describeError } from '../errors.ts';
 import { loadInventory, selectBench } from '../inventory/load.ts';
 import { thresholdsFor, type Bench } from '../inventory/schema.ts';
 import { detectPing, pingArgv, PingStream, type PingCapabilities } from '../controllers/ping/remote.ts';
@@ -199,6 +199,8 @@ class LiveBench {
   private bssids: Record<ApName, string> = { ap1: '', ap2: '' };
   private attenuation: Record<ApName, number> = { ap1: 0, ap2: 0 };
   private current: ApName = 'ap1';
+  private pingDeath: string | null = null;
+  private bootTimes: Record<string, number | null> = {};
   private readonly pingStreams: { analyzer: PingStream['analyzer']; firstIndex: number }[] = [];
   attenuators: Record<string, string> = {};
 
@@ -223,23 +225,28 @@ class LiveBench {
       this.progress(`starting the virtual rig (time scale ${plan.timeScale}, client firmware ${firstVariant})`);
       this.lab = await startLab({ bench, firmware: firstVariant, timeScale: plan.timeScale, groundTruthFile: this.folder.groundTruthFile, log: this.opts.log });
     }
+    this.checkAbort();
     this.progress('connecting to ap1, ap2, client');
     const s = (this.session = await BenchSession.open(bench, { overrides: this.lab?.endpoints, timeScale: plan.timeScale, log: this.opts.log }));
     this.attenuators = await s.identifyAttenuators();
     await s.anchorClock();
+    for (const name of ['ap1', 'ap2', 'client'] as const) this.bootTimes[name] = await s.bootTime(name);
 
     // Start from ap1 strong, ap2 weak; configure the APs, then the client.
     const { minDb, maxDb } = bench.profile.range;
     this.attenuation = { ap1: minDb, ap2: maxDb };
     await Promise.all([s.setPath('ap1', minDb), s.setPath('ap2', maxDb)]);
+    this.checkAbort();
     this.progress('configuring the access points');
     const [b1, b2] = await Promise.all(
       (['ap1', 'ap2'] as const).map((ap) => s.aps[ap].configure({ essid: bench.essid, channel: bench.devices[ap].wireless.channel, psk: this.psk })),
     );
     this.bssids = { ap1: b1, ap2: b2 };
+    this.checkAbort();
     this.progress('configuring the client and waiting for it to associate to ap1');
     await s.station.configure({ essid: bench.essid, roaming: { ...bench.roaming }, psk: this.psk });
-    await s.station.waitAssociated(s.clock, 60_000, [this.bssids.ap1]);
+    await s.station.waitAssociated(s.clock, 60_000, [this.bssids.ap1], this.opts.signal);
+    this.checkAbort();
     this.current = 'ap1';
     s.startEvents((line) => this.folder.log('events.log', line));
 
@@ -257,7 +264,27 @@ class LiveBench {
     const s = this.session!;
     const from = this.current;
     const to: ApName = from === 'ap1' ? 'ap2' : 'ap1';
-    const record = await runCycle(
+    let record: RoamRecord;
+    try {
+      record = await this.runOne(s, index, variant, from, to);
+    } catch (err) {
+      // The bench failed under this roam (a device unreachable, an attenuator not
+      // answering): the roam could not be measured. Record why, then recover.
+      if (!(err instanceof RigError) || err.kind !== 'bench') throw err;
+      record = invalidRecord(index, variant, from, to, this.bssids, s, printable(describeError(err)));
+    }
+    if (!record.valid && record.invalidReason !== 'interrupted' && this.needsRecovery(record)) {
+      const lost = s.disconnected();
+      const found = await this.recover(index, record.invalidReason ?? 'unknown');
+      const notes = [...(lost.length ? [`ssh connection to ${lost.join(', ')} lost`] : []), ...found];
+      const extra = notes.filter((n) => !record.invalidReason?.includes(n));
+      if (extra.length) record.invalidReason = `${extra.join('; ')}; ${record.invalidReason}`;
+    }
+    return record;
+  }
+
+  private runOne(s: BenchSession, index: number, variant: string, from: ApName, to: ApName): Promise<RoamRecord> {
+    return runCycle(
       {
         session: s,
         ping: this.ping!,
@@ -272,14 +299,82 @@ class LiveBench {
       index,
       from,
       to,
+    ).then((record) => {
+      if (record.toBssid === this.bssids[to]) this.current = to;
+      return record;
+    });
+  }
+
+  /** After an invalid roam: is anything on the bench broken that the next roam needs? */
+  private needsRecovery(record: RoamRecord): boolean {
+    const s = this.session!;
+    return (
+      s.disconnected().length > 0 ||
+      !s.eventsRunning ||
+      this.pingDied ||
+      /attenuator|clock|ssh|command|timed out/i.test(record.invalidReason ?? '')
     );
-    if (record.toBssid === this.bssids[to]) this.current = to;
-    if (record.invalidReason?.startsWith('ping died')) {
-      this.opts.log?.(`roam ${index}: ${record.invalidReason}; restarting ping`);
-      await this.ping!.stop(2000);
-      this.startPing(index + 1);
+  }
+
+  /**
+   * Bring the bench back after a fault, explicitly and boundedly: reconnect what is
+   * disconnected (a rebooted board refuses SSH for a while: the device's connect
+   * deadline covers that), re-apply the attenuation, reconfigure an AP or the client
+   * that lost its configuration, restart the event stream and the ping.
+   */
+  private async recover(index: number, why: string): Promise<string[]> {
+    const s = this.session!;
+    const found: string[] = [];
+    const log = (m: string): void => {
+      this.opts.log?.(m);
+      this.folder.log('recovery.log', `${new Date().toISOString()} roam ${index}: ${m}`);
+    };
+    log(`recovering after: ${why}`);
+    let last: unknown = null;
+    for (let attempt = 1; attempt <= 5; attempt++) {
+      if (this.opts.signal?.aborted) return found;
+      try {
+        for (const name of s.disconnected()) {
+          log(`reconnecting to ${name} (attempt ${attempt})`);
+          await s.reconnect(name);
+          const booted = await s.bootTime(name);
+          const before = this.bootTimes[name];
+          if (booted !== null && before !== null && booted - before > 30_000) {
+            found.push(`${name} rebooted`);
+            log(`${name} rebooted (uptime says it booted ${Math.round((booted - before) / 1000)} s after the last boot seen)`);
+          }
+          this.bootTimes[name] = booted;
+        }
+        await s.anchorClock();
+        await Promise.all([s.setPath('ap1', this.attenuation.ap1), s.setPath('ap2', this.attenuation.ap2)]);
+        for (const ap of ['ap1', 'ap2'] as const) {
+          const info = await s.aps[ap].iwconfig().catch(() => null);
+          if (info?.accessPoint !== this.bssids[ap] || info.essid !== this.bench.essid) {
+            log(`${ap} lost its configuration: configuring it again`);
+            this.bssids[ap] = await s.aps[ap].configure({ essid: this.bench.essid, channel: this.bench.devices[ap].wireless.channel, psk: this.psk });
+          }
+        }
+        const sta = await s.station.iwconfig().catch(() => null);
+        if (!sta || sta.essid !== this.bench.essid) {
+          log('client lost its configuration: configuring it again');
+          await s.station.configure({ essid: this.bench.essid, roaming: { ...this.bench.roaming }, psk: this.psk });
+        }
+        const bssid = await s.station.waitAssociated(s.clock, 60_000, [this.bssids.ap1, this.bssids.ap2], this.opts.signal);
+        this.current = bssid === this.bssids.ap1 ? 'ap1' : 'ap2';
+        if (!s.eventsRunning) s.startEvents((line) => this.folder.log('events.log', line));
+        await this.ping?.stop(2000).catch(() => {});
+        this.startPing(index + 1);
+        log(`recovered: client on ${this.current}`);
+        return found;
+      } catch (err) {
+        if (!(err instanceof RigError) || err.kind !== 'bench') throw err;
+        last = err;
+        log(`recovery attempt ${attempt} failed: ${describeError(err)}`);
+        // Give a rebooting board or a wedged unit time: 1, 2, 4, 8 s of real time (at least 5 s of bench time).
+        await new Promise((r) => setTimeout(r, Math.max(1000 * 2 ** (attempt - 1), s.clock.real(5000))));
+      }
     }
-    return record;
+    throw new BenchError(`the bench did not recover after roam ${index} (${why}): ${describeError(last)}`, { code: 'E_RECOVERY' });
   }
 
   /** The virtual rig writes the cycle's ground truth before the rig writes its record. */
@@ -308,13 +403,25 @@ class LiveBench {
     return problems;
   }
 
+  private checkAbort(): void {
+    if (this.opts.signal?.aborted) throw new BenchError('interrupted during setup', { code: 'E_INTERRUPTED' });
+  }
+
+  private get pingDied(): boolean {
+    return this.pingDeath !== null;
+  }
+
   private startPing(firstIndex: number): void {
     const s = this.session!;
+    this.pingDeath = null;
     const argv = pingArgv(this.bench.traffic.target, this.bench.traffic.intervalS, this.caps!);
     const p = new PingStream(s.devices.client, argv, this.bench.traffic.intervalS, s.clock, (line, stream, at) =>
       this.folder.log('ping.log', `${(at / 1000).toFixed(6)} ${stream === 'stderr' ? 'E ' : ''}${line}`),
     );
     p.onLine(() => s.waiter.notify());
+    void p.died.then((d) => {
+      if (this.ping === p && d) this.pingDeath = d.reason;
+    });
     this.ping = p;
     this.pingStreams.push({ analyzer: p.analyzer, firstIndex });
   }
@@ -327,4 +434,41 @@ function secretFromEnv(name: string): string {
     throw new ConfigError(`the passphrase in ${name} must be 8 to 63 printable characters without quotes`, { code: 'E_SECRET_ENV' });
   }
   return v;
+}
+
+/** A roam the bench could not measure because something failed under it. */
+function invalidRecord(index: number, variant: string, from: ApName, to: ApName, bssids: Record<ApName, string>, s: BenchSession, reason: string): RoamRecord {
+  return {
+    index,
+    variant,
+    direction: `${from}->${to}`,
+    fromAp: from,
+    toAp: to,
+    fromBssid: bssids[from],
+    toBssid: null,
+    tStart: s.clock.now(),
+    tLeave: null,
+    tJoin: null,
+    attenuationDb: null,
+    fixedLossDb: s.fixedLoss(),
+    signalBeforeDbm: null,
+    signalAfterDbm: null,
+    rampSteps: 0,
+    seqFrom: 0,
+    seqTo: 0,
+    lostSeqs: [],
+    lateSeqs: [],
+    lost: 0,
+    outageMs: null,
+    beforeAssociationMs: null,
+    afterAssociationMs: null,
+    timestampSource: 'none',
+    valid: false,
+    invalidReason: reason,
+  };
+}
+
+/** Device replies can be binary garbage: keep reasons printable. */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
 }

@@ -43,12 +43,12 @@ export class MadwifiStation extends MadwifiVap {
   }
 
   /** Wait (bench time) until the station is associated; returns the BSSID. */
-  async waitAssociated(clock: BenchClock, timeoutMs: number, bssids?: string[]): Promise<string> {
+  async waitAssociated(clock: BenchClock, timeoutMs: number, bssids?: string[], signal?: AbortSignal): Promise<string> {
     const deadline = performance.now() + clock.real(timeoutMs);
     for (let i = 0; i < 10_000 && performance.now() < deadline; i++) {
       const info = await this.iwconfig();
       if (info.accessPoint && (!bssids || bssids.includes(info.accessPoint))) return info.accessPoint;
-      await clock.sleep(500);
+      if (!(await clock.sleep(500, signal))) break;
     }
     throw new BenchError(`${this.name}: not associated to ${bssids?.join(' or ') ?? 'any AP'} within ${timeoutMs / 1000} s`, {
       code: 'E_NOT_ASSOCIATED',

@@ -73,6 +73,10 @@ export class PingStream {
   private readonly lineListeners = new Set<() => void>();
   private lastStderr = '';
   readonly died: Promise<PingDeath | null>;
+  /** Offset of the ping's -D stamps from the bench clock, learnt from the first replies. */
+  private stampOffsetMs: number | null = null;
+  /** Board-clock jumps seen in the -D stamps: bench time of the line, and by how much. */
+  readonly clockJumps: { atMs: number; byMs: number }[] = [];
 
   constructor(
     readonly shell: DeviceShell,
@@ -83,17 +87,32 @@ export class PingStream {
   ) {
     this.analyzer = new PingAnalyzer({ intervalMs: intervalS * 1000 });
     this.proc = shell.stream(shellCommand(argv));
+    // A board clock that jumps (ntpdate, an RTC reset) shows as -D stamps leaving the
+    // bench clock by far more than the arrival jitter (which grows with the time scale).
+    const jumpThresholdMs = Math.max(2000, 100 * clock.scale);
     this.proc.onLine((line, stream, receivedAt) => {
       const at = clock.fromWallClock(receivedAt);
       rawLog?.(line, stream, at);
       if (stream === 'stderr') this.lastStderr = line;
+      const stamp = /^\[(\d+\.\d+)\]/.exec(line);
+      if (stamp) {
+        const offset = Number(stamp[1]) * 1000 - at;
+        if (this.stampOffsetMs === null) this.stampOffsetMs = offset;
+        else if (Math.abs(offset - this.stampOffsetMs) > jumpThresholdMs) {
+          this.clockJumps.push({ atMs: at, byMs: offset - this.stampOffsetMs });
+          this.stampOffsetMs = offset;
+        }
+      }
       this.analyzer.push(line, at);
       for (const l of this.lineListeners) l();
     });
     this.died = this.proc.done.then((r) => {
       if (this.stopping) return null;
       const a = this.analyzer.result();
-      const reason = a.error ?? (this.lastStderr || `ping exited (status ${r.exitCode ?? r.signal ?? 'unknown'})`);
+      const lost = (r as { error?: Error }).error;
+      const reason = lost
+        ? `ssh connection to ${shell.name} lost`
+        : a.error ?? (this.lastStderr || `ping exited (${r.signal ? `killed by SIG${r.signal}` : `status ${r.exitCode ?? 'unknown'}`})`);
       return { reason, exitCode: r.exitCode };
     });
   }

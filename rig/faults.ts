@@ -1,0 +1,154 @@
+import type { MiniCircuitsServer } from './attenuator/minicircuits-server.ts';
+import { ApBoard } from './device/ap-board.ts';
+import type { Board } from './device/board.ts';
+import { ClientBoard } from './device/client-board.ts';
+import type { VirtualSshServer } from './ssh/server.ts';
+import type { World } from './world/world.ts';
+
+import { FAULT_KINDS, type FaultKind } from './fault-kinds.ts';
+
+export { FAULT_KINDS, type FaultKind };
+
+export interface FaultSpec {
+  kind: FaultKind;
+  /** Device for drop-ssh, reboot, clock-jump (default client). */
+  device?: 'ap1' | 'ap2' | 'client';
+  /** Attenuator name for the attenuator faults (default: the first). */
+  attenuator?: string;
+  /** With cycle markers: inject in this roam cycle. */
+  atRoam?: number;
+  /** Model seconds after the cycle start (atRoam) or after the lab started (no atRoam). Default 5. */
+  afterS?: number;
+  /** How long the condition lasts, model seconds (defaults in DEFAULT_DURATION_S). */
+  durationS?: number;
+  /** clock-jump: by how much, seconds (may be negative). Default 3600. */
+  jumpS?: number;
+}
+
+/**
+ * Default durations (model seconds). An attenuator is a real network peer with real
+ * timeouts (2 s per request, one retry): a unit that stops answering for 600 model
+ * seconds (6 s real at the default scale) makes both attempts fail.
+ */
+const DEFAULT_DURATION_S: Partial<Record<FaultKind, number>> = {
+  reboot: 20,
+  'attenuator-timeout': 600,
+  'attenuator-garbage': 100,
+};
+
+export interface FaultEvent {
+  spec: FaultSpec;
+  /** Model ms when it was injected. */
+  atMs: number;
+  /** The rig's cycle index at that moment (0 before the first). */
+  cycle: number;
+}
+
+/** Parse `--fault kind[:target][@roam|@Ns]`, e.g. `reboot:client@3`, `attenuator-timeout:att1@40s`. */
+export function parseFaultArg(arg: string): FaultSpec {
+  const m = /^([a-z-]+)(?::([A-Za-z0-9_.-]+))?(?:@(\d+)(s)?)?$/.exec(arg.trim());
+  if (!m || !(FAULT_KINDS as readonly string[]).includes(m[1])) {
+    throw new Error(`bad --fault "${arg}": expected KIND[:DEVICE|ATTENUATOR][@ROAM|@SECONDSs], KIND one of ${FAULT_KINDS.join(', ')}`);
+  }
+  const kind = m[1] as FaultKind;
+  const spec: FaultSpec = { kind };
+  if (m[2]) {
+    if (kind.startsWith('attenuator')) spec.attenuator = m[2];
+    else if (['ap1', 'ap2', 'client'].includes(m[2])) spec.device = m[2] as FaultSpec['device'];
+    else throw new Error(`bad --fault "${arg}": ${m[2]} is not ap1, ap2 or client`);
+  }
+  if (m[3]) {
+    if (m[4]) spec.afterS = Number(m[3]);
+    else spec.atRoam = Number(m[3]);
+  }
+  return spec;
+}
+
+/** Injects faults into a running lab: now, at a model time, or in a given roam cycle. */
+export class FaultInjector {
+  readonly injected: FaultEvent[] = [];
+  private cycle = 0;
+  private pending: FaultSpec[] = [];
+
+  constructor(
+    private readonly world: World,
+    private readonly boards: Record<string, Board>,
+    private readonly ssh: Record<string, VirtualSshServer>,
+    private readonly attenuators: Record<string, MiniCircuitsServer>,
+  ) {}
+
+  /** Faults for later: by roam (needs cycle markers) or by model time since start. */
+  schedule(specs: FaultSpec[]): void {
+    for (const s of specs) {
+      if (s.atRoam !== undefined) this.pending.push(s);
+      else this.world.sched.at((s.afterS ?? 5) * 1000, () => this.inject(s));
+    }
+  }
+
+  /** The rig started cycle `index` (called by the lab's cycle marker). */
+  cycleStarted(index: number): void {
+    this.cycle = index;
+    for (const s of this.pending.filter((p) => p.atRoam === index)) {
+      this.world.sched.after((s.afterS ?? 5) * 1000, () => this.inject(s));
+    }
+    this.pending = this.pending.filter((p) => p.atRoam !== index);
+  }
+
+  inject(spec: FaultSpec): void {
+    const w = this.world;
+    w.sched.now();
+    this.injected.push({ spec, atMs: w.sched.now(), cycle: this.cycle });
+    const device = spec.device ?? 'client';
+    const duration = (spec.durationS ?? DEFAULT_DURATION_S[spec.kind] ?? 20) * 1000;
+    switch (spec.kind) {
+      case 'drop-ssh':
+        this.ssh[device].dropConnections();
+        break;
+      case 'reboot': {
+        const server = this.ssh[device];
+        server.setRefusing(true);
+        server.dropConnections();
+        const board = this.boards[device];
+        if (board instanceof ClientBoard || board instanceof ApBoard) board.powerCycle();
+        // Files under /tmp, processes, loaded kernel modules: whatever the board keeps only at runtime.
+        (board as Board & { reboot?: () => void }).reboot?.();
+        w.sched.after(duration, () => server.setRefusing(false));
+        break;
+      }
+      case 'attenuator-timeout':
+      case 'attenuator-garbage': {
+        const att = this.attenuators[spec.attenuator ?? Object.keys(this.attenuators)[0]];
+        att.setFault(spec.kind === 'attenuator-timeout' ? 'timeout' : 'garbage');
+        w.sched.after(duration, () => att.setFault(null));
+        break;
+      }
+      case 'kill-ping':
+        for (const p of [...this.client().pings]) p.die(null, 137);
+        break;
+      case 'busybox-ping-exit':
+        for (const p of [...this.client().pings]) p.die('ping: sendto: Network is unreachable', 1);
+        break;
+      case 'never-roam': {
+        const driver = w.client.driver;
+        w.client.driver = { ...driver, roamCheck: false };
+        // Until the rig gives up on this cycle and starts the next one.
+        const at = this.cycle;
+        const restore = (): void => {
+          if (this.cycle !== at) w.client.driver = driver;
+          else w.sched.after(1000, restore);
+        };
+        w.sched.after(1000, restore);
+        break;
+      }
+      case 'clock-jump':
+        this.boards[device].clockOffsetMs += (spec.jumpS ?? 3600) * 1000;
+        break;
+    }
+  }
+
+  private client(): ClientBoard {
+    const b = this.boards.client;
+    if (!(b instanceof ClientBoard)) throw new Error('no virtual client board');
+    return b;
+  }
+}
