@@ -8,6 +8,7 @@ import { BenchClock } from '../controllers/bench-clock.ts';
 import { MadwifiAccessPoint } from '../controllers/madwifi/access-point.ts';
 import { MadwifiStation, type ApEvent } from '../controllers/madwifi/station.ts';
 import { SshDevice, type SshConnectOptions } from '../controllers/ssh/ssh-device.ts';
+import { sshAlgorithmsFor } from '../controllers/ssh/algorithms.ts';
 import type { RemoteProcess } from '../controllers/ssh/types.ts';
 import { ConditionWaiter } from './waiter.ts';
 
@@ -101,7 +102,12 @@ export class BenchSession {
         port: o?.port ?? d.port,
         username: d.user,
         auth: authFor(name, d.auth),
-        hostKeyFingerprint: o?.hostKeyFingerprint ?? d.hostKeyFingerprint,
+        // Host keys: the virtual rig pins its own boards' keys; a real board's key comes from the
+        // inventory (hostKeyFingerprint and/or knownHosts), and without either SshDevice refuses it.
+        ...(o?.hostKeyFingerprint !== undefined
+          ? { hostKeyFingerprint: o.hostKeyFingerprint }
+          : { hostKeyFingerprint: d.hostKeyFingerprint, knownHosts: d.knownHosts }),
+        algorithms: sshAlgorithmsFor(name, d.algorithms),
         connectDeadlineMs: d.connectTimeoutS * 1000,
         keepaliveIntervalMs: 5000,
         log: opts.log,

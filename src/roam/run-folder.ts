@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, fsyncSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, ftruncateSync, fsyncSync, renameSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoamRecord } from './record.ts';
 
@@ -11,8 +11,10 @@ export class RunFolder {
   private roamsFd: number;
   private readonly logs = new Map<string, number>();
 
-  constructor(readonly dir: string) {
+  /** Opens (creating) the folder; a new run's plan is written first, so a folder with records always has it. */
+  constructor(readonly dir: string, plan?: unknown) {
     mkdirSync(dir, { recursive: true });
+    if (plan !== undefined) this.writeJson('run.json', plan);
     this.roamsFd = openSync(join(dir, 'roams.jsonl'), 'a');
   }
 
@@ -40,12 +42,15 @@ export class RunFolder {
     writeSync(fd, line + '\n');
   }
 
+  /** Whole files are written to a temporary name and renamed: a crash leaves the old one or the new one. */
   writeJson(name: string, value: unknown): void {
-    writeFileSync(join(this.dir, name), JSON.stringify(value, null, 2) + '\n');
+    this.writeText(name, JSON.stringify(value, null, 2) + '\n');
   }
 
   writeText(name: string, text: string): void {
-    writeFileSync(join(this.dir, name), text);
+    const tmp = join(this.dir, `.${name}.tmp`);
+    writeFileSync(tmp, text);
+    renameSync(tmp, join(this.dir, name));
   }
 
   close(): void {

@@ -81,9 +81,10 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
   const { bench } = selectBench(loaded, plan.bench);
   const psk = bench.security.mode === 'wpa-psk' ? secretFromEnv(bench.security.pskEnv) : null;
 
-  const folder = new RunFolder(opts.resume ? resolve(opts.resume) : join(resolve(opts.reportsDir ?? join(loaded.dir, 'reports')), RunFolder.newRunId(plan.bench)));
+  const folder = opts.resume
+    ? new RunFolder(resolve(opts.resume))
+    : new RunFolder(join(resolve(opts.reportsDir ?? join(loaded.dir, 'reports')), RunFolder.newRunId(plan.bench)), plan);
   const records: RoamRecord[] = folder.recoverRoams();
-  if (!opts.resume) folder.writeJson('run.json', plan);
   const summary: RunSummary = {
     runDir: folder.dir,
     bench: plan.bench,
@@ -272,6 +273,12 @@ class LiveBench {
       // answering): the roam could not be measured. Record why, then recover.
       if (!(err instanceof RigError) || err.kind !== 'bench') throw err;
       record = invalidRecord(index, variant, from, to, this.bssids, s, printable(describeError(err)));
+    }
+    // A roam during which a device dropped off cannot be trusted, however it looked.
+    const gone = s.disconnected();
+    if (record.valid && gone.length > 0) {
+      record.valid = false;
+      record.invalidReason = `ssh connection to ${gone.join(', ')} lost during the roam`;
     }
     if (!record.valid && record.invalidReason !== 'interrupted' && this.needsRecovery(record)) {
       const lost = s.disconnected();
