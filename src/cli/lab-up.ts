@@ -53,10 +53,15 @@ export async function labUp(o: LabUpOptions): Promise<number> {
   }
   o.out('Ctrl-C stops it.\n');
   await new Promise<void>((done) => {
-    const stop = (): void => done();
+    const timer = o.for ? setTimeout(() => stop(), o.for * 1000) : undefined;
+    const stop = (): void => {
+      clearTimeout(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      done();
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
-    if (o.for) setTimeout(stop, o.for * 1000);
   });
   await lab.stop();
   return 0;
