@@ -4,6 +4,7 @@ import { stringify } from 'yaml';
 import { UsageError } from '../errors.ts';
 import { loadInventory, selectBench } from '../inventory/load.ts';
 import { startLab } from '../../rig/lab.ts';
+import { parseFaultArg, type FaultSpec } from '../../rig/faults.ts';
 
 export interface LabUpOptions {
   inventory: string;
@@ -13,6 +14,7 @@ export interface LabUpOptions {
   writeInventory?: string;
   groundTruth?: string;
   for?: number;
+  fault?: string[];
   out: (s: string) => void;
 }
 
@@ -23,7 +25,14 @@ export async function labUp(o: LabUpOptions): Promise<number> {
   if (!bench.virtual) throw new UsageError(`bench "${name}" is not virtual: it has no \`virtual:\` block`);
   // Standalone, the rig runs in real time by default: whatever connects to it (OpenSSH, a
   // hand-written inventory) does not know about time scales.
-  const lab = await startLab({ bench, firmware: o.firmware, timeScale: o.timeScale ?? 1, groundTruthFile: o.groundTruth && resolve(o.groundTruth) });
+  let faults: FaultSpec[];
+  try {
+    faults = (o.fault ?? []).map(parseFaultArg);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (faults.some((f) => f.atRoam !== undefined)) throw new UsageError('--fault: a standalone rig has no roam numbers: give the time as @SECONDSs');
+  const lab = await startLab({ bench, faults, firmware: o.firmware, timeScale: o.timeScale ?? 1, groundTruthFile: o.groundTruth && resolve(o.groundTruth) });
   const e = lab.endpoints;
   o.out(`virtual rig for bench ${name} (time scale ${lab.timeScale}, client firmware ${o.firmware ?? bench.virtual.firmware})\n`);
   for (const [dev, d] of Object.entries(e.devices)) {

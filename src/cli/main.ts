@@ -1,8 +1,10 @@
+import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { EXIT, RigError, UsageError, describeError } from '../errors.ts';
 import { analyzePingFile, formatAnalysis } from '../analyze.ts';
 import { runRoam } from '../roam/run.ts';
 import { labUp } from './lab-up.ts';
+import { trust } from './trust.ts';
 import { createProgress } from './progress.ts';
 import { RIG_VERSION } from '../version.ts';
 
@@ -118,8 +120,22 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option('--write-inventory <file>', 'write an inventory that points at the running rig')
     .option('--ground-truth <file>', 'where to write the ground truth (JSON lines)')
     .option('--for <seconds>', 'stop by itself after this many real seconds', positiveNumber)
+    .option('--fault <spec>', 'inject a fault: KIND[:DEVICE|ATTENUATOR][@SECONDSs], repeatable (e.g. reboot:client@60s)', (v: string, acc: string[] = []) => [...acc, v])
     .action(async (o) => {
       exitCode = await labUp({ ...o, out });
+    });
+
+  program
+    .command('trust')
+    .description("connect to DEVICE once, show its host key fingerprint and record it in the device's known_hosts file (asks first)")
+    .argument('<device>', 'ap1, ap2 or client')
+    .option('-i, --inventory <file>', 'inventory file', 'inventory.yaml')
+    .option('-b, --bench <name>', 'bench in the inventory (default: its defaultBench)')
+    .option('--known-hosts <file>', "known_hosts file to record in (default: the device's knownHosts)")
+    .option('-y, --yes', 'record without asking (check the fingerprint first)')
+    .option('--replace', 'replace a different key recorded for this host (a re-flashed board)')
+    .action(async (device: string, o: { inventory: string; bench?: string; knownHosts?: string; yes?: boolean; replace?: boolean }) => {
+      exitCode = (await trust({ device, ...o, out })).exitCode;
     });
 
   program
@@ -131,6 +147,17 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .action(async (file: string, o: { interval: number; json?: boolean }) => {
       const a = await analyzePingFile(file, { intervalS: o.interval });
       out(o.json ? JSON.stringify(a, null, 2) + '\n' : formatAnalysis(a) + '\n');
+    });
+
+  program
+    .command('report')
+    .description('rebuild a run folder\'s index.html, junit.xml and roams.csv (and reports/index.html) from its recorded files')
+    .argument('<run-dir>', 'a run folder under reports/')
+    .option('--compare <other-run-dir>', 'compare with another run, variant by variant')
+    .action(async (runDir: string, o: { compare?: string }) => {
+      const { writeRunReport } = await import('../report/index.ts');
+      await writeRunReport(runDir, { compare: o.compare });
+      out(`report: ${join(resolve(runDir), 'index.html')}\n`);
     });
 
   try {

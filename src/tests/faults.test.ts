@@ -22,7 +22,7 @@ const MATRIX: { fault: Record<string, unknown>; reason: RegExp }[] = [
   { fault: { kind: 'attenuator-timeout', attenuator: 'att1' }, reason: /attenuator "att1".*no reply/ },
   { fault: { kind: 'kill-ping' }, reason: /ping died: ping exited/ },
   { fault: { kind: 'busybox-ping-exit' }, reason: /ping died: ping: sendto: Network is unreachable/ },
-  { fault: { kind: 'never-roam' }, reason: /no roam to ap\d within 90 s/ },
+  { fault: { kind: 'never-roam' }, reason: /no roam to ap\d within 120 s/ },
   { fault: { kind: 'clock-jump', device: 'client', jumpS: 3600 }, reason: /board clock of client jumped by 3600/ },
   { fault: { kind: 'reboot', device: 'client' }, reason: /client rebooted/ },
   { fault: { kind: 'attenuator-garbage', attenuator: 'att2' }, reason: /attenuator "att2".*unexpected reply/ },

@@ -224,7 +224,7 @@ describe('shipped inventory.yaml', () => {
   it('selects the default bench (virtual, open) with the agreed values', () => {
     const { name, bench } = selectBench(loaded);
     expect(name).toBe('virtual');
-    expect(bench.virtual).toEqual({ timeScale: 100, seed: 1404, firmware: 'stock', ping: 'iputils' });
+    expect(bench.virtual).toEqual({ timeScale: 100, seed: 1404, firmware: 'stock', ping: 'iputils', faults: [] });
     expect(bench.essid).toBe('rig-roam');
     expect(bench.security).toEqual({ mode: 'open' });
     expect(bench.devices.ap1.wireless).toEqual({ interface: 'ath0', radio: 'wifi0', channel: 1, txPowerDbm: 18 });
@@ -241,7 +241,7 @@ describe('shipped inventory.yaml', () => {
     expect(bench.traffic).toEqual({ target: '192.0.2.10', intervalS: 0.2 });
     expect(bench.roaming).toEqual({ hostroaming: 1, rssi11a: 24, rssi11b: 24, rssi11g: 24, scanvalid: 20 });
     expect(bench.profile).toEqual({
-      stepDb: 2, stepDelayS: 1, range: { minDb: 10, maxDb: 60 }, baselinePings: 3, recoveryPings: 3, roamTimeoutS: 90, graceS: 2,
+      stepDb: 2, stepDelayS: 1, range: { minDb: 10, maxDb: 60 }, baselinePings: 3, recoveryPings: 3, roamTimeoutS: 120, graceS: 2,
     });
     expect(bench.thresholds).toEqual({
       default: { maxMedianLostPerRoam: 6, maxLostPerRoam: 8, maxInvalidFraction: 0.1 },
@@ -284,7 +284,7 @@ describe('shipped inventory.yaml', () => {
 describe('valid inventories', () => {
   it('fills in every default', async () => {
     const { bench } = selectBench(await loadInventory(writeInventory(BASE)));
-    expect(bench.virtual).toEqual({ timeScale: 100, seed: 1404, firmware: 'stock', ping: 'iputils' });
+    expect(bench.virtual).toEqual({ timeScale: 100, seed: 1404, firmware: 'stock', ping: 'iputils', faults: [] });
     expect(bench.devices.ap1.connectTimeoutS).toBe(20);
     expect(bench.devices.ap1.commandTimeoutS).toBe(10);
     expect(bench.devices.ap1.wireless.txPowerDbm).toBe(18);
@@ -478,6 +478,8 @@ const cases: BadCase[] = [
   { name: 'seed 1.5', edit: sub([], 'seed: 1404', 'seed: 1.5'), path: `${B}.virtual.seed`, lineAt: ['seed:'] },
   { name: 'virtual firmware unknown', edit: sub([], 'seed: 1404', 'seed: 1404\n      firmware: openwrt'), path: `${B}.virtual.firmware`, lineAt: ['firmware:'] },
   { name: 'virtual ping unknown', edit: sub([], 'seed: 1404', 'seed: 1404\n      ping: busybox-old'), path: `${B}.virtual.ping`, lineAt: ['ping:'] },
+  { name: 'virtual fault kind unknown', edit: sub([], 'seed: 1404', 'seed: 1404\n      faults:\n        - { kind: meteor, atRoam: 2 }'), path: `${B}.virtual.faults[0].kind`, lineAt: ['kind: meteor'] },
+  { name: 'virtual fault atRoam 0', edit: sub([], 'seed: 1404', 'seed: 1404\n      faults:\n        - { kind: reboot, atRoam: 0 }'), path: `${B}.virtual.faults[0].atRoam`, lineAt: ['atRoam: 0'] },
   { name: 'empty value', edit: sub([], 'user: root', 'user:'), path: `${B}.devices.ap1.user`, lineAt: ['user:'], says: /empty value/ },
   { name: 'duplicate key', edit: sub(['      ap1:'], '        user: root\n', '        user: root\n        port: 22\n'), path: `${B}.devices.ap1.port`, lineAt: ['      ap1:', 'port:', 'port:'], says: /duplicate key "port"/ },
 ];
