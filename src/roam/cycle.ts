@@ -135,6 +135,9 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
   record.tJoin = join.atMs;
   const leave = session.events.slice(firstEvent).find((e) => e.bssid === null && e.atMs <= join!.atMs);
   record.tLeave = leave?.atMs ?? null;
+  // Times must come from one clock: the board's (-D stamps and iwevent), or arrival at the rig.
+  const boardTimes = a.timestampSource === 'ping';
+  const tJoin = boardTimes ? join.atMs : join.arrivedMs;
 
   // 3. Recovery: K consecutive replies, all sent after the new association.
   const recovered = (): boolean => {
@@ -142,7 +145,7 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
     if (h < 0 || a.trailingAnswered() < profile.recoveryPings) return false;
     const firstOfRun = h - profile.recoveryPings + 1;
     const at = a.replyAtMs(firstOfRun);
-    return at === undefined ? firstOfRun >= record.seqFrom : at > join!.atMs;
+    return at === undefined ? firstOfRun >= record.seqFrom : at > tJoin;
   };
   const recovery = await waiter.until(() => pingDeath !== null || recovered(), clock.real(Math.max(10_000, timeoutMs)), ctx.signal);
   if (recovery === 'aborted') return invalid('interrupted');
@@ -162,6 +165,7 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
   if (jump) return invalid(`board clock of ${ping.shell.name} jumped by ${(jump.byMs / 1000).toFixed(1)} s`);
 
   // 5. Attribute the window.
+  record.timestampSource = a.timestampSource;
   record.seqTo = highestAnswered(a);
   record.lostSeqs = a.lostIn(record.seqFrom, record.seqTo);
   record.lateSeqs = a.lateIn(record.seqFrom, record.seqTo);
@@ -174,11 +178,11 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
   } else {
     const withBounds = outages.map((o) => ({ o, b: a.outageBounds(o) }));
     const main =
-      withBounds.find(({ b }) => b.before && b.after && b.before.atMs <= join!.atMs && join!.atMs <= b.after.atMs) ??
+      withBounds.find(({ b }) => b.before && b.after && b.before.atMs <= tJoin && tJoin <= b.after.atMs) ??
       withBounds.sort((x, y) => y.o.lost - x.o.lost)[0];
     record.outageMs = main.o.durationMs;
     if (main.b.before && main.b.after) {
-      const tj = Math.min(Math.max(join.atMs, main.b.before.atMs), main.b.after.atMs);
+      const tj = Math.min(Math.max(tJoin, main.b.before.atMs), main.b.after.atMs);
       record.beforeAssociationMs = round(tj - main.b.before.atMs);
       record.afterAssociationMs = round(main.b.after.atMs - tj);
     }

@@ -15,8 +15,10 @@ export interface StationSettings {
 
 /** A SIOCGIWAP event from the client: a new BSSID, or null (all-zero: left the AP). */
 export interface ApEvent {
-  /** Board time, epoch ms. */
+  /** Board time, epoch ms (as iwevent printed it). */
   atMs: number;
+  /** When the line reached the rig, on the bench clock (for pings without their own stamps). */
+  arrivedMs: number;
   bssid: string | null;
 }
 
@@ -62,7 +64,7 @@ export class MadwifiStation extends MadwifiVap {
    */
   watchApEvents(clock: BenchClock, listener: (e: ApEvent) => void): RemoteProcess {
     const proc = this.shell.stream('iwevent');
-    proc.onLine((line, stream) => {
+    proc.onLine((line, stream, receivedAt) => {
       if (stream !== 'stdout') return;
       let ev;
       try {
@@ -71,7 +73,7 @@ export class MadwifiStation extends MadwifiVap {
         return; // not an event line: ignore (the raw line is kept in the run's event log)
       }
       if (!ev || ev.kind !== 'ap' || ev.iface !== this.cfg.iface) return;
-      listener({ atMs: timeOfDayNear(clock.now(), ev.time), bssid: ev.bssid });
+      listener({ atMs: timeOfDayNear(clock.now(), ev.time), arrivedMs: clock.fromWallClock(receivedAt), bssid: ev.bssid });
     });
     return proc;
   }
