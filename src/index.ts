@@ -1,0 +1,18 @@
+/**
+ * rig's programmatic API: everything the CLI does is a function here.
+ */
+export { runRoam, type RoamOptions, type RunResult, type RunSummary, type ProgressEvent } from './roam/run.ts';
+export type { RoamRecord } from './roam/record.ts';
+export { summarizeVariant, distribution, type VariantSummary, type Distribution } from './roam/summary.ts';
+export { analyzePingFile, analyzePingText, formatAnalysis } from './analyze.ts';
+export { PingAnalyzer, type PingAnalysis, type Outage } from './controllers/ping/analyzer.ts';
+export { parsePingLine, type PingLine } from './controllers/ping/parse.ts';
+export { loadInventory, selectBench, type LoadedInventory } from './inventory/load.ts';
+export type { Inventory, Bench } from './inventory/schema.ts';
+export { SshDevice, type SshConnectOptions } from './controllers/ssh/ssh-device.ts';
+export type { DeviceShell, ExecResult, RemoteProcess } from './controllers/ssh/types.ts';
+export { createAttenuator, registerAttenuatorDriver } from './controllers/attenuator/registry.ts';
+export type { Attenuator } from './controllers/attenuator/types.ts';
+export { startLab, type Lab, type LabOptions } from '../rig/lab.ts';
+export { FAULT_KINDS, parseFaultArg, type FaultSpec } from '../rig/faults.ts';
+export { RigError, ConfigError, BenchError, UsageError, EXIT } from './errors.ts';
