@@ -36,7 +36,8 @@ describe('SIGKILL at random moments, then --resume', () => {
       const reports = join(dir, 'reports');
       const inv = inventoryCopy(dir);
       await killAfter(['roam', '--inventory', inv, '--reports', reports, '--count', String(N)], ms);
-      const runs = existsSync(reports) ? readdirSync(reports) : [];
+      // Run folders only (reports/ also holds the index of all runs).
+      const runs = existsSync(reports) ? readdirSync(reports, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name) : [];
       let runDir: string;
       if (runs.length === 0 || !existsSync(join(reports, runs[0], 'run.json'))) {
         // Killed before the run had a plan: no record can have been written yet.

@@ -56,7 +56,7 @@ async function interrupted(signal: 'SIGINT' | 'SIGTERM'): Promise<{ code: number
   child.kill(signal);
   const code = await closed;
   expect(stderr).not.toMatch(/\n\s+at /);
-  const runs = readdirSync(reports);
+  const runs = readdirSync(reports, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
   return { code, runDir: join(reports, runs[0]) };
 }
 
