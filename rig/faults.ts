@@ -129,12 +129,12 @@ export class FaultInjector {
         for (const p of [...this.client().pings]) p.die('ping: sendto: Network is unreachable', 1);
         break;
       case 'never-roam': {
-        const driver = w.client.driver;
-        w.client.driver = { ...driver, roamCheck: false };
-        // Until the rig gives up on this cycle and starts the next one.
+        // Only the roam check goes off, until the rig gives up on this cycle and starts
+        // the next one (a flash in between keeps its own driver behaviour otherwise).
+        w.client.driver = { ...w.client.driver, roamCheck: false };
         const at = this.cycle;
         const restore = (): void => {
-          if (this.cycle !== at) w.client.driver = driver;
+          if (this.cycle !== at) w.client.driver = { ...w.client.driver, roamCheck: true };
           else w.sched.after(1000, restore);
         };
         w.sched.after(1000, restore);

@@ -7,6 +7,7 @@ import { ensureClientKey, generateKeyPair } from './keys.ts';
 import { startSshServer, type VirtualSshServer } from './ssh/server.ts';
 import { World } from './world/world.ts';
 import { FaultInjector, type FaultSpec } from './faults.ts';
+import { checkLabFirmware, installLabKernels, type VirtualKernel } from './device/kernel.ts';
 import type { PingFlavour } from './world/ping.ts';
 
 export interface LabOptions {
@@ -21,6 +22,14 @@ export interface LabOptions {
   faults?: FaultSpec[];
   host?: string;
   log?: (msg: string) => void;
+  /**
+   * Per device: `firmware`, the variant in its flash at start (default: `firmware`);
+   * `sftp: false`, no SFTP subsystem (dropbear boards often have none); `sha256sum:
+   * false`, busybox without sha256sum (md5sum only).
+   */
+  boards?: Partial<Record<string, { firmware?: string; sftp?: boolean; sha256sum?: boolean }>>;
+  /** Model ms a board takes to boot after a reboot (default 15 s). */
+  bootMs?: number;
 }
 
 export interface LabEndpoints {
@@ -36,6 +45,10 @@ export interface Lab {
   readonly ssh: Record<string, VirtualSshServer>;
   readonly attenuators: Record<string, MiniCircuitsServer>;
   readonly faults: FaultInjector;
+  /** Each board's kernel: loaded modules, dmesg, firmware faults (corrupted upload, failing insmod, reboot mid-flash). */
+  readonly kernel: Record<string, VirtualKernel>;
+  /** Power-cycle a board; resolves when it answers SSH again, running what its flash holds. */
+  reboot(device: string): Promise<void>;
   /** Ground-truth entries follow the rig's cycle numbering (in-process runs). */
   beginCycle(index: number): void;
   endCycle(index: number): void;
@@ -57,6 +70,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   const host = opts.host ?? '127.0.0.1';
   const timeScale = opts.timeScale ?? virtual.timeScale;
   const firmware = opts.firmware ?? virtual.firmware;
+  checkLabFirmware([firmware, ...Object.values(opts.boards ?? {}).flatMap((b) => (b?.firmware ? [b.firmware] : []))]);
 
   const maxDb = bench.profile.range.maxDb;
   const world = new World({
@@ -80,6 +94,22 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
 
   const ssh: Record<string, VirtualSshServer> = {};
   const attenuators: Record<string, MiniCircuitsServer> = {};
+  let kernel: Record<string, VirtualKernel>;
+  try {
+    // Every board boots the madwifi modules in its flash (firmware/virtual/<variant>/).
+    kernel = installLabKernels({
+      world,
+      boards,
+      ssh,
+      firmware: Object.fromEntries(Object.keys(boards).map((n) => [n, opts.boards?.[n]?.firmware ?? firmware])),
+      noSha256sum: Object.keys(boards).filter((n) => opts.boards?.[n]?.sha256sum === false),
+      radios: Object.fromEntries(Object.entries(bench.devices).map(([n, d]) => [n, d.wireless.radio])),
+      bootMs: opts.bootMs,
+    });
+  } catch (err) {
+    world.stop();
+    throw err;
+  }
   const stopAll = async (): Promise<void> => {
     world.stop();
     await Promise.allSettled([...Object.values(ssh).map((s) => s.close()), ...Object.values(attenuators).map((a) => a.close())]);
@@ -99,6 +129,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         users: [dev.user],
         host,
         port: dev.port,
+        sftp: opts.boards?.[name]?.sftp ?? true,
         log: opts.log,
       });
     }
@@ -133,6 +164,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   let stopped = false;
   return {
     faults,
+    kernel,
+    reboot: (device) => kernel[device].reboot(),
     world,
     endpoints,
     timeScale,

@@ -13,6 +13,8 @@ export { SshDevice, type SshConnectOptions } from './controllers/ssh/ssh-device.
 export type { DeviceShell, ExecResult, RemoteProcess } from './controllers/ssh/types.ts';
 export { createAttenuator, registerAttenuatorDriver } from './controllers/attenuator/registry.ts';
 export type { Attenuator } from './controllers/attenuator/types.ts';
+export { writeRunReport, regenerateReportsIndex } from './report/index.ts';
+export { flashSession, identifySession } from './flash/session.ts';
 export { startLab, type Lab, type LabOptions } from '../rig/lab.ts';
 export { FAULT_KINDS, parseFaultArg, type FaultSpec } from '../rig/faults.ts';
 export { RigError, ConfigError, BenchError, UsageError, EXIT } from './errors.ts';

@@ -9,6 +9,24 @@ interface Proc {
 }
 
 /**
+ * What a subsystem (the virtual kernel: modules, storage, reboot) adds to a board:
+ * commands, a check before every command, a look at every file written, and what a
+ * reboot resets.
+ */
+export interface BoardExtension {
+  commands?: Record<string, CommandHandler>;
+  /** Runs before every command: a number ends the command with that status (the hook wrote its output), null lets it run. */
+  beforeCommand?(argv: string[], io: ProcessIO): Promise<number | null> | number | null;
+  /** After a file was written, with what is stored now; a Buffer returned replaces it. */
+  afterWrite?(path: string, stored: Buffer): Buffer | void;
+  /** The board restarts (runtime state is already gone). */
+  onReboot?(): void;
+}
+
+/** Files in these folders live in RAM (tmpfs): a reboot loses them. Everything else is flash. */
+export const VOLATILE_DIRS = ['/tmp/', '/var/run/'];
+
+/**
  * A virtual Linux 2.6.16 board: in-memory files, a process table, a clock that
  * follows the world's model time, and the commands every board has. Wireless
  * boards (client, AP) add their own commands.
@@ -18,6 +36,7 @@ export class Board implements VirtualDevice {
   private readonly procs = new Map<number, Proc>();
   private nextPid = 300;
   protected readonly commands = new Map<string, CommandHandler>();
+  private readonly extensions: BoardExtension[] = [];
   /** Board clock offset from the world's epoch (a fault can make it jump). */
   clockOffsetMs = 0;
   /** Model time of the last boot (/proc/uptime counts from here). */
@@ -37,6 +56,10 @@ export class Board implements VirtualDevice {
   }
 
   async run(argv: string[], io: ProcessIO): Promise<number> {
+    for (const ext of this.extensions) {
+      const status = ext.beforeCommand ? await ext.beforeCommand(argv, io) : null;
+      if (status !== null) return status;
+    }
     const [cmd, ...args] = argv;
     const handler = this.commands.get(cmd ?? '');
     if (!handler) {
@@ -53,10 +76,38 @@ export class Board implements VirtualDevice {
   writeFile(path: string, data: Buffer, append = false): void {
     const old = append ? this.files.get(path) : undefined;
     this.files.set(path, old ? Buffer.concat([old, data]) : data);
+    for (const ext of this.extensions) {
+      const replaced = ext.afterWrite?.(path, this.files.get(path) as Buffer);
+      if (replaced) this.files.set(path, replaced);
+    }
   }
 
   removeFile(path: string): boolean {
     return this.files.delete(path);
+  }
+
+  /** Every file's path (the SFTP server lists folders from it). */
+  listFiles(): string[] {
+    return [...this.files.keys()];
+  }
+
+  /** Add a subsystem's commands and hooks (see BoardExtension). */
+  extend(ext: BoardExtension): void {
+    for (const [name, handler] of Object.entries(ext.commands ?? {})) this.commands.set(name, handler);
+    this.extensions.push(ext);
+  }
+
+  /**
+   * Power cycle, as far as the board's own state goes: every process and every file
+   * in RAM (VOLATILE_DIRS) is gone; files in flash stay. Extensions then reset what
+   * they hold (loaded modules...). Dropping SSH connections is the server's part.
+   */
+  reboot(): void {
+    this.procs.clear();
+    for (const path of [...this.files.keys()]) {
+      if (VOLATILE_DIRS.some((d) => path.startsWith(d))) this.files.delete(path);
+    }
+    for (const ext of this.extensions) ext.onReboot?.();
   }
 
   /** Board wall clock now (epoch ms). */

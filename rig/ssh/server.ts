@@ -14,7 +14,9 @@
  *   CRLF; without a pty it reads lines silently and prints no prompt. Commands run from
  *   the interactive shell get an empty stdin.
  * - `exec` with a pty (`ssh -t`) writes CRLF and merges stderr into stdout, as a tty would.
- * - `env`, `pty`, `window-change` accepted; `sftp` and other subsystems rejected (for now).
+ * - `env`, `pty`, `window-change` accepted; the `sftp` subsystem is served by `sftp.ts`
+ *   over the device's files unless `sftp: false` (a dropbear board without sftp-server);
+ *   other subsystems are rejected.
  * - Faults: `dropConnections()` cuts every live TCP connection; `setRefusing(true)`
  *   closes new TCP connections at once, like a rebooting board.
  */
@@ -22,9 +24,10 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import ssh2 from 'ssh2';
-import type { AuthContext, Connection, ParsedKey, ServerChannel, Session } from 'ssh2';
+import type { AuthContext, Connection, ParsedKey, ServerChannel, Session, SFTPWrapper } from 'ssh2';
 import { ConfigError } from '../../src/errors.ts';
 import { runCommandLine, signalForStatus, type ShellState } from './shell.ts';
+import { serveSftp } from './sftp.ts';
 import type { ProcessIO, VirtualDevice } from './types.ts';
 
 const { Server: SshServer, utils } = ssh2;
@@ -43,6 +46,8 @@ export interface SshServerOptions {
   host?: string;
   /** Default 0 (any free port). */
   port?: number;
+  /** Offer the `sftp` subsystem (default true); false refuses it, like a dropbear board without sftp-server. */
+  sftp?: boolean;
   log?: (m: string) => void;
 }
 
@@ -165,7 +170,10 @@ export async function startSshServer(opts: SshServerOptions): Promise<VirtualSsh
     session.on('eof', () => {
       (session as unknown as { _ending: boolean })._ending = false;
     });
-    session.on('sftp', (_accept: unknown, reject: () => void) => reject());
+    session.on('sftp', (accept: () => SFTPWrapper, reject: () => void) => {
+      if (opts.sftp === false) return reject();
+      serveSftp(accept(), device, { log });
+    });
     session.on('subsystem', (_accept: unknown, reject: () => void) => reject());
 
     session.on('exec', (accept: () => ServerChannel, _reject: unknown, info: { command: string }) => {

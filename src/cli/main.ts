@@ -150,6 +150,24 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     });
 
   program
+    .command('flash')
+    .description('install a madwifi variant (firmware/variants.yaml) on the bench boards: upload, verify, reload, restore; roll back on failure')
+    .requiredOption('--variant <name>', 'firmware variant (stock, patched, vanilla, ...)')
+    .option('-d, --device <name...>', 'boards to flash (default: ap1 ap2 client)')
+    .option('-i, --inventory <file>', 'inventory file', 'inventory.yaml')
+    .option('-b, --bench <name>', 'bench in the inventory (default: its defaultBench)')
+    .option('--target <name>', "manifest target of the boards' module files (default: virtual on a virtual bench, else the only one built)")
+    .option('--transfer <mode>', 'auto (SFTP, else cat over exec) | sftp | exec', 'auto')
+    .option('--force', 'reload even when the variant is already loaded and in flash')
+    .option('--no-restore', 'leave the boards without a VAP (default: recreate it with the inventory configuration)')
+    .option('--time-scale <x>', 'virtual bench: model seconds per real second', positiveNumber)
+    .option('--json', 'print the results as JSON')
+    .action(async (o) => {
+      const { flashCommand } = await import('../flash/cli.ts');
+      exitCode = await flashCommand(o, out, err);
+    });
+
+  program
     .command('report')
     .description('rebuild a run folder\'s index.html, junit.xml and roams.csv (and reports/index.html) from its recorded files')
     .argument('<run-dir>', 'a run folder under reports/')

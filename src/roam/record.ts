@@ -1,8 +1,10 @@
 /** One roam, as measured by the rig (one line of roams.jsonl). */
 export interface RoamRecord {
   index: number;
-  /** Firmware variant the client ran. */
+  /** Firmware variant of this part of the run. */
   variant: string;
+  /** The variant each device really ran (read from the loaded modules). */
+  firmware?: Record<string, string>;
   direction: string; // "ap1->ap2"
   fromAp: string;
   toAp: string;

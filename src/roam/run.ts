@@ -10,8 +10,10 @@ import { runCycle } from './cycle.ts';
 import type { RoamRecord } from './record.ts';
 import { RunFolder } from './run-folder.ts';
 import { summarizeVariant, type VariantSummary } from './summary.ts';
-import { writePlainReport } from '../report/plain-html.ts';
+import { writeRunReport } from '../report/index.ts';
 import { RIG_VERSION } from '../version.ts';
+import { flashSession, identifySession } from '../flash/session.ts';
+import { loadManifest } from '../firmware/manifest.ts';
 
 export interface RoamOptions {
   inventory: string;
@@ -48,6 +50,11 @@ export interface RunSummary {
   virtual: boolean;
   ping: { command: string; version: string; timestampSource: string } | null;
   attenuators: Record<string, string>;
+  /** What each device ran (the last variant flashed) and its driver banners (absent in older runs). */
+  devices?: Record<string, { variant: string; banner: string | null }>;
+  /** The same, for every variant of the run. */
+  firmwareByVariant?: Record<string, Record<string, { variant: string; banner: string | null }>>;
+  essid?: string;
   variants: VariantSummary[];
   /** Lost seqs that fell in no roam cycle's window (per ping stream). */
   lostOutsideCycles: number[];
@@ -72,7 +79,6 @@ interface RunPlan {
   startedAt: string;
 }
 
-const VIRTUAL_VARIANTS = ['stock', 'patched', 'vanilla'];
 
 /** `rig roam`: the main job, as a function. */
 export async function runRoam(opts: RoamOptions): Promise<RunResult> {
@@ -97,6 +103,9 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
     virtual: Boolean(bench.virtual),
     ping: null,
     attenuators: {},
+    devices: {},
+    firmwareByVariant: {},
+    essid: bench.essid,
     variants: [],
     lostOutsideCycles: [],
     verdict: 'passed',
@@ -116,8 +125,12 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
       const total = plan.count * plan.variants.length;
       for (const { variant, todo } of remaining) {
         if (todo <= 0) continue;
+        live.nextIndex = records.length + 1;
         await live.useVariant(variant);
+        summary.devices = { ...live.devices };
+        summary.firmwareByVariant = { ...summary.firmwareByVariant, [variant]: { ...live.devices } };
         for (let n = 0; n < todo && !opts.signal?.aborted; n++) {
+          live.nextIndex = records.length + 1;
           const record = await live.cycle(records.length + 1, variant);
           if (record.invalidReason === 'interrupted') break;
           live.endCycle(record.index);
@@ -147,7 +160,7 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
   summary.variants = plan.variants.map((v) => summarizeVariant(v, records.filter((r) => r.variant === v), thresholdsFor(bench.thresholds, v)));
   if (summary.verdict === 'passed' && summary.variants.some((v) => v.failures.length > 0)) summary.verdict = 'failed';
   folder.writeJson('summary.json', summary);
-  writePlainReport(folder.dir, summary, records);
+  await writeRunReport(folder.dir);
   folder.close();
   const exitCode =
     summary.verdict === 'bench-failure' ? 3 : summary.verdict === 'interrupted' ? 130 : summary.verdict === 'failed' ? 1 : 0;
@@ -174,10 +187,9 @@ async function planRun(opts: RoamOptions): Promise<RunPlan> {
   const { name, bench } = selectBench(loaded, opts.bench);
   const variants = opts.variants ?? [opts.firmware ?? bench.virtual?.firmware ?? 'as-installed'];
   if (variants.length === 0 || new Set(variants).size !== variants.length) throw new UsageError('--variants: list each variant once');
-  if (bench.virtual) {
-    const unknown = variants.filter((v) => !VIRTUAL_VARIANTS.includes(v));
-    if (unknown.length) throw new UsageError(`--firmware/--variants ${unknown.join(',')}: the virtual bench knows ${VIRTUAL_VARIANTS.join(', ')}`);
-  }
+  const known = Object.keys(loadManifest().variants);
+  const unknown = variants.filter((v) => v !== 'as-installed' && !known.includes(v));
+  if (unknown.length) throw new UsageError(`--firmware/--variants ${unknown.join(',')}: firmware/variants.yaml has ${known.join(', ')}`);
   return {
     inventory: loaded.file,
     bench: name,
@@ -253,13 +265,50 @@ class LiveBench {
 
     this.progress('starting ping on the client');
     this.caps = await detectPing(s.devices.client, bench.devices.client.commandTimeoutS * 1000);
-    this.startPing(1);
+    this.startPing(this.nextIndex);
   }
 
-  /** Make the client run `variant` (virtual bench: the driver variant of the virtual client). */
+  /**
+   * Flash `variant` onto every board (fast and harmless when it is already loaded), then
+   * bring the bench back to the start of a roam sequence: attenuation reset, the client
+   * associated to ap1, events and ping running. `as-installed` (a real bench run without
+   * a variant) flashes nothing and only reads what the boards run.
+   */
   async useVariant(variant: string): Promise<void> {
-    if (this.lab) this.lab.world.setClientVariant(variant);
+    const s = this.session!;
+    if (variant !== 'as-installed') {
+      await this.ping?.stop(2000).catch(() => {});
+      this.ping = null;
+      this.progress(`flashing ${variant}`);
+      await flashSession(s, {
+        variant,
+        psk: this.psk,
+        onProgress: (e) => this.opts.log?.(`${e.device}: ${e.rollback ? 'rollback ' : ''}${e.step}: ${e.message}`),
+        log: this.opts.log,
+      });
+      const { minDb, maxDb } = this.bench.profile.range;
+      this.attenuation = { ap1: minDb, ap2: maxDb };
+      await Promise.all([s.setPath('ap1', minDb), s.setPath('ap2', maxDb)]);
+      this.bssids = { ap1: (await s.aps.ap1.iwconfig()).accessPoint ?? this.bssids.ap1, ap2: (await s.aps.ap2.iwconfig()).accessPoint ?? this.bssids.ap2 };
+      await s.station.waitAssociated(s.clock, 60_000, [this.bssids.ap1], this.opts.signal);
+      this.current = 'ap1';
+      if (!s.eventsRunning) s.startEvents((line) => this.folder.log('events.log', line));
+      this.startPing(this.nextIndex);
+    }
+    const fw = await identifySession(s).catch(() => null);
+    this.firmware = Object.fromEntries(
+      (['ap1', 'ap2', 'client'] as const).map((d) => [d, fw?.[d]?.loadedVariant ?? (variant === 'as-installed' ? 'unknown' : variant)]),
+    );
+    for (const d of ['ap1', 'ap2', 'client'] as const) {
+      this.devices[d] = { variant: this.firmware[d], banner: fw ? Object.values(fw[d].banners ?? {}).join(' | ') : null };
+    }
   }
+
+  /** What each device runs now (for the records) and what its drivers said (for the report). */
+  firmware: Record<string, string> = {};
+  readonly devices: Record<string, { variant: string; banner: string | null }> = {};
+  /** Index of the next roam (the ping restarted for it counts loss from there). */
+  nextIndex = 1;
 
   async cycle(index: number, variant: string): Promise<RoamRecord> {
     const s = this.session!;
@@ -273,6 +322,7 @@ class LiveBench {
       // answering): the roam could not be measured. Record why, then recover.
       if (!(err instanceof RigError) || err.kind !== 'bench') throw err;
       record = invalidRecord(index, variant, from, to, this.bssids, s, printable(describeError(err)));
+      record.firmware = { ...this.firmware };
     }
     // A roam during which a device dropped off cannot be trusted, however it looked.
     const gone = s.disconnected();
@@ -308,6 +358,7 @@ class LiveBench {
       to,
     ).then((record) => {
       if (record.toBssid === this.bssids[to]) this.current = to;
+      record.firmware = { ...this.firmware };
       return record;
     });
   }

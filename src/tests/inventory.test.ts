@@ -620,3 +620,57 @@ describe('unusable files', () => {
     expect((await loadError(f3)).message).toMatch(/not UTF-8/);
   });
 });
+
+// ---------------------------------------------------------------------------
+// SSH algorithms per device (off by default) and host key pinning fields
+// ---------------------------------------------------------------------------
+
+describe('ssh algorithms and host key settings per device', () => {
+  const withAp1 = (lines: string) => sub(['      ap1:'], '        wireless:', `${lines}\n        wireless:`);
+
+  it('no algorithms block: nothing changed (off by default)', async () => {
+    const { bench } = selectBench(await loadInventory(writeInventory(BASE)));
+    expect(bench.devices.ap1.algorithms).toBeUndefined();
+    expect(bench.devices.ap1.knownHosts).toBeUndefined();
+  });
+
+  it('accepts legacy: true, explicit lists, and both fingerprint and knownHosts on one device', async () => {
+    const edit = compose(
+      withAp1('        algorithms: { legacy: true }'),
+      sub(['      client:'], '        wireless:', '        algorithms:\n          kex: [diffie-hellman-group1-sha1]\n          hostKey: [ssh-rsa, ssh-dss]\n          cipher: [aes128-cbc, 3des-cbc]\n          mac: [hmac-sha1]\n        wireless:'),
+      sub(['      ap2:'], '        wireless:', `        hostKeyFingerprint: "SHA256:${'B'.repeat(43)}"\n        knownHosts: lab/known_hosts\n        wireless:`),
+    );
+    const { bench } = selectBench(await loadInventory(writeInventory(edit(BASE))));
+    expect(bench.devices.ap1.algorithms).toEqual({ legacy: true });
+    expect(bench.devices.client.algorithms).toEqual({
+      legacy: false,
+      kex: ['diffie-hellman-group1-sha1'],
+      hostKey: ['ssh-rsa', 'ssh-dss'],
+      cipher: ['aes128-cbc', '3des-cbc'],
+      mac: ['hmac-sha1'],
+    });
+    expect(bench.devices.ap2.knownHosts).toBe(path.join(tmp, 'lab', 'known_hosts'));
+  });
+
+  const bad: { name: string; lines: string; path: string; says: RegExp }[] = [
+    { name: 'unknown key exchange name', lines: '        algorithms: { kex: [diffie-hellman-group99-sha1] }', path: `${B}.devices.ap1.algorithms.kex[0]`, says: /expected a list of key exchange algorithms, each once, from: curve25519-sha256, .*diffie-hellman-group1-sha1, got "diffie-hellman-group99-sha1"/ },
+    { name: 'a cipher in the MAC list', lines: '        algorithms: { mac: [aes128-cbc] }', path: `${B}.devices.ap1.algorithms.mac[0]`, says: /expected a list of MAC algorithms.*hmac-sha1.*, got "aes128-cbc"/ },
+    { name: 'an empty list', lines: '        algorithms: { cipher: [] }', path: `${B}.devices.ap1.algorithms.cipher`, says: /expected a list of ciphers/ },
+    { name: 'a list given twice the same name', lines: '        algorithms: { hostKey: [ssh-rsa, ssh-rsa] }', path: `${B}.devices.ap1.algorithms.hostKey`, says: /each once/ },
+    { name: 'a single name instead of a list', lines: '        algorithms: { kex: diffie-hellman-group1-sha1 }', path: `${B}.devices.ap1.algorithms.kex`, says: /expected a list of key exchange algorithms/ },
+    { name: 'legacy: "yes"', lines: '        algorithms: { legacy: "yes" }', path: `${B}.devices.ap1.algorithms.legacy`, says: /expected true or false .*, got "yes"/ },
+    { name: 'typo legasy', lines: '        algorithms: { legasy: true }', path: `${B}.devices.ap1.algorithms.legasy`, says: /unknown key \(did you mean legacy\?\)/ },
+    { name: 'OpenSSH spelling Ciphers', lines: '        algorithms: { Ciphers: [aes128-cbc] }', path: `${B}.devices.ap1.algorithms.Ciphers`, says: /unknown key/ },
+    { name: 'algorithms as a list', lines: '        algorithms: [legacy]', path: `${B}.devices.ap1.algorithms`, says: /expected a mapping/ },
+    { name: 'knownHosts with a newline', lines: '        knownHosts: "a\\nb"', path: `${B}.devices.ap1.knownHosts`, says: /expected a file path/ },
+  ];
+  it.each(bad)('$name: exit 2, names the YAML path and its line', async ({ lines, path: yamlPath, says }) => {
+    const text = withAp1(lines)(BASE);
+    const file = writeInventory(text);
+    const err = await loadError(file);
+    expect(err.exitCode).toBe(EXIT.config);
+    const problem = problemAt(err.message, file, yamlPath);
+    expect(problem.line).toBe(lineOf(text, '      ap1:', lines.trim().split(':')[0]));
+    expect(problem.text).toMatch(says);
+  });
+});

@@ -120,3 +120,22 @@ describe('rig roam on the virtual bench (open)', () => {
     });
   });
 });
+
+describe('rig roam --variants on the virtual bench', () => {
+  it('flashes stock, roams, flashes patched, roams: both in one run folder, every record names what each device ran', async () => {
+    const { json, roams, truth } = await roam(['--count', '20', '--variants', 'stock,patched']);
+    expect(json.variants.map((v) => v.variant)).toEqual(['stock', 'patched']);
+    const [stock, patched] = json.variants;
+    expect(stock.roams).toBe(20);
+    expect(patched.roams).toBe(20);
+    expect(stock.lostPerRoam.median).toBeGreaterThanOrEqual(4);
+    expect(stock.lostPerRoam.median).toBeLessThanOrEqual(6);
+    expect(patched.lostPerRoam.median).toBe(0);
+    expect(roams.map((r) => r.index)).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+    for (const r of roams as (Roam & { variant: string; firmware: Record<string, string> })[]) {
+      expect(r.firmware, `roam ${r.index}`).toEqual({ ap1: r.variant, ap2: r.variant, client: r.variant });
+    }
+    expect(roams.filter((r) => r.valid).length).toBeGreaterThanOrEqual(36);
+    for (const r of roams.filter((x) => x.valid)) expect(r.lostSeqs, `roam ${r.index}`).toEqual(truth.get(r.index)!.droppedSeqs);
+  });
+});

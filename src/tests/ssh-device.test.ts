@@ -95,6 +95,8 @@ let clientPub: string;
 let otherKey: string;
 let otherPub: string;
 let clientKeyFile: string;
+/** Every test server here uses the same host key: its fingerprint is pinned by `connect()`. */
+let hostFp: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rig-ssh-test-'));
@@ -102,6 +104,9 @@ beforeAll(async () => {
   const client = utils.generateKeyPairSync('ed25519');
   const other = utils.generateKeyPairSync('ed25519');
   hostKey = host.private;
+  const hostParsed = utils.parseKey(host.public);
+  if (hostParsed instanceof Error) throw hostParsed;
+  hostFp = SshDevice.fingerprintOf(hostParsed.getPublicSSH());
   clientKey = client.private;
   clientPub = client.public;
   otherKey = other.private;
@@ -140,6 +145,7 @@ async function connect(port: number, extra: Partial<SshConnectOptions> = {}): Pr
     port,
     username: 'root',
     auth: { privateKey: clientKey },
+    hostKeyFingerprint: hostFp,
     connectDeadlineMs: 5000,
     ...extra,
   });
@@ -383,6 +389,7 @@ describe('SshDevice.connect', { timeout: 15_000 }, () => {
         port,
         username: 'root',
         auth: { privateKey: clientKey },
+        acceptAnyHostKey: true,
         connectDeadlineMs: 700,
         log: (m) => logs.push(m),
       }),

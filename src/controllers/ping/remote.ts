@@ -73,8 +73,8 @@ export class PingStream {
   private readonly lineListeners = new Set<() => void>();
   private lastStderr = '';
   readonly died: Promise<PingDeath | null>;
-  /** Offset of the ping's -D stamps from the bench clock, learnt from the first replies. */
-  private stampOffsetMs: number | null = null;
+  /** The previous -D stamped line: its stamp, its arrival (bench ms) and when the ping should have printed it. */
+  private prevStamped: { stampMs: number; atMs: number; dueMs: number | null } | null = null;
   /** Board-clock jumps seen in the -D stamps: bench time of the line, and by how much. */
   readonly clockJumps: { atMs: number; byMs: number }[] = [];
 
@@ -87,21 +87,34 @@ export class PingStream {
   ) {
     this.analyzer = new PingAnalyzer({ intervalMs: intervalS * 1000 });
     this.proc = shell.stream(shellCommand(argv));
-    // A board clock that jumps (ntpdate, an RTC reset) shows as -D stamps leaving the
-    // bench clock by far more than the arrival jitter (which grows with the time scale).
+    // A board clock that jumps (ntpdate, an RTC reset) shows as a step between two
+    // consecutive -D stamps that neither the ping's own cadence nor the arrival times
+    // explain. Line to line, never against a baseline learnt once: a line that reaches
+    // the rig late (an SSH or event-loop stall, amplified by the time scale) arrives with
+    // its neighbours, so the step between neighbours stays small while its offset from a
+    // baseline does not; and a ping that fell silent (ENOBUFS stall, late replies) moves
+    // stamps and arrivals alike. Both views must see the step; its size comes from the
+    // cadence view, which arrival jitter does not blur.
     const jumpThresholdMs = Math.max(2000, 100 * clock.scale);
+    const intervalMs = intervalS * 1000;
     this.proc.onLine((line, stream, receivedAt) => {
       const at = clock.fromWallClock(receivedAt);
       rawLog?.(line, stream, at);
       if (stream === 'stderr') this.lastStderr = line;
       const stamp = /^\[(\d+\.\d+)\]/.exec(line);
       if (stamp) {
-        const offset = Number(stamp[1]) * 1000 - at;
-        if (this.stampOffsetMs === null) this.stampOffsetMs = offset;
-        else if (Math.abs(offset - this.stampOffsetMs) > jumpThresholdMs) {
-          this.clockJumps.push({ atMs: at, byMs: offset - this.stampOffsetMs });
-          this.stampOffsetMs = offset;
+        const stampMs = Number(stamp[1]) * 1000;
+        const prev = this.prevStamped;
+        const dueMs = duePrintMs(line, intervalMs, prev?.dueMs ?? null);
+        if (prev) {
+          const ds = stampMs - prev.stampMs;
+          const byArrival = ds - (at - prev.atMs);
+          const byCadence = dueMs !== null && prev.dueMs !== null ? ds - (dueMs - prev.dueMs) : byArrival;
+          if (Math.abs(byArrival) > jumpThresholdMs && Math.abs(byCadence) > jumpThresholdMs) {
+            this.clockJumps.push({ atMs: at, byMs: Math.round(byCadence * 1000) / 1000 });
+          }
         }
+        this.prevStamped = { stampMs, atMs: at, dueMs };
       }
       this.analyzer.push(line, at);
       for (const l of this.lineListeners) l();
@@ -136,4 +149,29 @@ export class PingStream {
     this.proc.close();
     await Promise.race([this.proc.done, new Promise((r) => setTimeout(r, graceMs))]);
   }
+}
+
+const SEQ_RE = /icmp_seq=(\d+)/;
+const RTT_RE = /\btime=([\d.]+) ms/;
+
+/**
+ * When, on the ping's own timeline, it should have printed this line (ms; null when the
+ * line says nothing about that): request n goes out at n intervals, its reply is printed
+ * an RTT later, `no answer yet for icmp_seq=n` when request n+1 goes out. The 16-bit seq
+ * is unwrapped against the previous line's. Good to a few ms over a few seconds (iputils
+ * sends each request a little late, well under a millisecond per interval).
+ */
+function duePrintMs(line: string, intervalMs: number, prevDueMs: number | null): number | null {
+  const seq = SEQ_RE.exec(line);
+  if (!seq) return null;
+  let n = Number(seq[1]);
+  if (prevDueMs !== null) {
+    const prevSeq = Math.round(prevDueMs / intervalMs);
+    n += prevSeq - (prevSeq % 65536);
+    if (n < prevSeq - 32768) n += 65536;
+    else if (n > prevSeq + 32768 && n >= 65536) n -= 65536;
+  }
+  if (line.includes('no answer yet')) return (n + 1) * intervalMs;
+  const rtt = RTT_RE.exec(line);
+  return n * intervalMs + (rtt ? Number(rtt[1]) : 0);
 }

@@ -4,10 +4,15 @@
  *
  * Behaviour worth knowing:
  * - `connect()` retries (100 ms doubling to 2 s) until `connectDeadlineMs`; each attempt
- *   has its own handshake timeout. A host key mismatch (E_HOSTKEY) or a refused login
- *   (E_AUTH) fails at once: retrying cannot fix either. Running out of time is E_CONNECT.
+ *   has its own handshake timeout. A host key mismatch (E_HOSTKEY), an unknown host key
+ *   (E_HOSTKEY_UNKNOWN), no common algorithm (E_ALGORITHMS) or a refused login (E_AUTH)
+ *   fails at once: retrying cannot fix any of them. Running out of time is E_CONNECT.
  *   After that there is no hidden reconnect: a lost connection is reported
  *   (`onDisconnect`, E_DISCONNECTED) and the caller connects again explicitly.
+ * - Host keys are always checked: against `hostKeyFingerprint`, a `knownHosts` file (or
+ *   both), and only with `acceptAnyHostKey` (tests, `rig trust`) is any key accepted.
+ *   With none of them, connect() refuses at once (ConfigError E_HOSTKEY_UNPINNED).
+ *   `scanHostKey()` takes a server's key without logging in (`rig trust`).
  * - Command timeouts are separate from the connect deadline. `timeoutMs` counts from the
  *   `exec()` call (time spent waiting for a free channel included); `durationMs` too.
  * - The command's stdin always gets EOF (after `stdin` when given), as with `ssh -n`, so
@@ -18,13 +23,16 @@
  *   request waits for a free channel.
  * - `stream()`'s result keeps only the last 64 KiB of stdout and stderr; a line longer
  *   than 64 KiB is delivered in 64 KiB pieces.
+ * - dropbear 2022.82 to 2024.85 loses channels opened while another closes (its issue
+ *   #321): on those servers execs run one at a time (see `serializesExecs`).
  */
-import { createHash } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { StringDecoder } from 'node:string_decoder';
 import ssh2 from 'ssh2';
 import type { Algorithms, ClientChannel, ConnectConfig, Client as SshClient } from 'ssh2';
 import { BenchError, ConfigError } from '../../errors.ts';
+import { describeNoMatch, preferHostKeyTypes, probeServerAlgorithms } from './algorithms.ts';
+import { checkKnownHost, fingerprintOf, keyTypeOf, lookupKnownHosts, type KnownHostsLookup } from './known-hosts.ts';
 import type { DeviceShell, ExecOptions, ExecResult, RemoteProcess } from './types.ts';
 
 const { Client } = ssh2;
@@ -41,8 +49,12 @@ export interface SshConnectOptions {
   port: number;
   username: string;
   auth: SshAuth;
-  /** Expected host key, `SHA256:<base64 without padding>` as OpenSSH prints it. Unset: any key is accepted. */
+  /** Expected host key, `SHA256:<base64 without padding>` as OpenSSH prints it. */
   hostKeyFingerprint?: string;
+  /** OpenSSH known_hosts file listing the host's key (`[host]:port keytype base64`). */
+  knownHosts?: string;
+  /** Accept whatever key the server presents (tests, `rig trust`); never set from an inventory. */
+  acceptAnyHostKey?: boolean;
   /** Give up connecting after this many ms (all attempts together). */
   connectDeadlineMs: number;
   /** Handshake timeout of one attempt (default 5000, never beyond the deadline). */
@@ -51,7 +63,7 @@ export interface SshConnectOptions {
   keepaliveIntervalMs?: number;
   /** Unanswered keepalives before the connection counts as lost (default 3). */
   keepaliveCountMax?: number;
-  /** Passed to ssh2 as is. */
+  /** Passed to ssh2 (see `sshAlgorithms()` in algorithms.ts for the inventory's `algorithms` block). */
   algorithms?: Algorithms;
   /** Channels open at once on the connection (default 10). */
   maxSessions?: number;
@@ -249,15 +261,34 @@ class SshRemoteProcess implements RemoteProcess {
     else this.pendingSignals.push(sig);
   }
 
+  /**
+   * KILL the command, then close the channel. The signal matters: dropbear keeps a
+   * command running after its channel is closed (and closes the channel only once the
+   * command has exited); sshd refuses signals for root sessions, but closes the pipes,
+   * so the command dies on its next write.
+   */
   close(): void {
     this.closeRequested = true;
-    this.channel?.close();
+    this.kill();
   }
 
   /** @internal The connection is going away (device.close()); end without waiting for the server. */
   abandon(): void {
     this.closeRequested = true;
-    this.channel?.close();
+    this.kill();
+  }
+
+  private kill(): void {
+    const ch = this.channel;
+    if (!ch) return;
+    if (!this.finished && !this.gotExit) {
+      try {
+        sendSignal(ch, 'KILL');
+      } catch {
+        /* the channel is going anyway */
+      }
+    }
+    ch.close();
   }
 
   private attach(ch: ClientChannel): void {
@@ -312,7 +343,7 @@ class SshRemoteProcess implements RemoteProcess {
     });
     ch.end();
     for (const s of this.pendingSignals.splice(0)) sendSignal(ch, s);
-    if (this.closeRequested) ch.close();
+    if (this.closeRequested) this.kill();
   }
 
   private finish(error?: BenchError): void {
@@ -339,10 +370,18 @@ export class SshDevice implements DeviceShell {
   readonly username: string;
   /** The host key fingerprint the server presented (`SHA256:...`). */
   readonly hostKeyFingerprint: string;
+  /** Its key type (ssh-ed25519, ssh-rsa, ...). */
+  readonly hostKeyType: string;
+  /** The algorithms the handshake settled on. */
+  readonly negotiated: NegotiatedAlgorithms | undefined;
 
   private readonly client: SshClient;
   private readonly log: (msg: string) => void;
   private readonly slots: ChannelSlots;
+  /** Set on servers whose channel openings must not overlap other channels' (serializesExecs). */
+  private readonly execLock: ChannelSlots | undefined;
+  /** The server's software version from its identification (`OpenSSH_9.2p1`, `dropbear_2022.83`). */
+  readonly serverSoftware: string;
   private readonly channels = new Set<ClientChannel>();
   private readonly streams = new Set<SshRemoteProcess>();
   private readonly disconnectListeners: ((reason: string) => void)[] = [];
@@ -354,18 +393,16 @@ export class SshDevice implements DeviceShell {
 
   /** `SHA256:<base64 without padding>` of a raw SSH public key blob, as OpenSSH prints it. */
   static fingerprintOf(keyBlob: Buffer): string {
-    return `SHA256:${createHash('sha256').update(keyBlob).digest('base64').replace(/=+$/, '')}`;
+    return fingerprintOf(keyBlob);
   }
 
   static async connect(opts: SshConnectOptions): Promise<SshDevice> {
     const { name, host, port } = opts;
-    if (!Number.isInteger(port) || port <= 0 || port > 65535) {
-      throw new ConfigError(`${name}: bad SSH port ${port}`, { subject: name });
-    }
+    checkEndpoint(opts);
     if (!(opts.connectDeadlineMs > 0)) {
       throw new ConfigError(`${name}: connectDeadlineMs must be positive`, { subject: name });
     }
-    const expected = opts.hostKeyFingerprint !== undefined ? normalizeFingerprint(opts.hostKeyFingerprint, name) : undefined;
+    const check = hostKeyCheck(opts);
     const log = opts.log ?? (() => {});
     const started = Date.now();
     const deadline = started + opts.connectDeadlineMs;
@@ -377,9 +414,10 @@ export class SshDevice implements DeviceShell {
       const remaining = deadline - Date.now();
       const attemptTimeout = Math.max(1, Math.min(opts.attemptTimeoutMs ?? 5000, remaining));
       try {
-        const { client, fingerprint } = await connectOnce(opts, expected, attemptTimeout);
-        log(`${name}: connected to ${host}:${port} (attempt ${attempts}, ${Date.now() - started} ms)`);
-        return new SshDevice(opts, client, fingerprint);
+        const { client, hostKey, negotiated } = await connectOnce(opts, check, attemptTimeout);
+        const algos = negotiated ? `; ${negotiated.kex}, ${negotiated.serverHostKey}, ${negotiated.cipher}${negotiated.mac ? `, ${negotiated.mac}` : ''}` : '';
+        log(`${name}: connected to ${host}:${port} (attempt ${attempts}, ${Date.now() - started} ms${algos})`);
+        return new SshDevice(opts, client as SshClient, hostKey, negotiated);
       } catch (err) {
         if (err instanceof BenchError || err instanceof ConfigError) throw err;
         lastCause = err;
@@ -399,15 +437,50 @@ export class SshDevice implements DeviceShell {
     );
   }
 
-  private constructor(opts: SshConnectOptions, client: SshClient, fingerprint: string) {
+  /**
+   * Connect once, like `ssh-keyscan`: take the host key the server presents and hang up
+   * before authenticating (no credentials needed or sent). For `rig trust`.
+   * `algorithms` as for connect() (an old board needs its old algorithms to get that far).
+   */
+  static async scanHostKey(opts: {
+    name: string;
+    host: string;
+    port: number;
+    timeoutMs: number;
+    algorithms?: Algorithms;
+  }): Promise<PresentedHostKey> {
+    checkEndpoint(opts);
+    const check: HostKeyCheck = { verify: () => 'stop', algorithms: opts.algorithms };
+    const cfg: SshConnectOptions = { ...opts, username: 'rig-trust', auth: { password: '' }, connectDeadlineMs: opts.timeoutMs };
+    try {
+      const { hostKey } = await connectOnce(cfg, check, opts.timeoutMs);
+      return hostKey;
+    } catch (err) {
+      if (err instanceof BenchError || err instanceof ConfigError) throw err;
+      throw new BenchError(`${opts.name}: cannot reach ${opts.host}:${opts.port}: ${causeText(err)}`, {
+        code: 'E_CONNECT',
+        subject: opts.name,
+        cause: err,
+      });
+    }
+  }
+
+  private constructor(opts: SshConnectOptions, client: SshClient, hostKey: PresentedHostKey, negotiated: NegotiatedAlgorithms | undefined) {
     this.name = opts.name;
     this.host = opts.host;
     this.port = opts.port;
     this.username = opts.username;
-    this.hostKeyFingerprint = fingerprint;
+    this.hostKeyFingerprint = hostKey.fingerprint;
+    this.hostKeyType = hostKey.type;
+    this.negotiated = negotiated;
     this.client = client;
     this.log = opts.log ?? (() => {});
     this.slots = new ChannelSlots(Math.max(1, opts.maxSessions ?? 10));
+    this.serverSoftware = String((client as unknown as { _remoteVer?: unknown })._remoteVer ?? '');
+    if (serializesExecs(this.serverSoftware)) {
+      this.execLock = new ChannelSlots(1);
+      this.log(`${this.name}: ${this.serverSoftware} loses a new channel when another closes at that moment (dropbear #321): running its commands one at a time`);
+    }
     let onSocketClosed!: () => void;
     this.socketClosed = new Promise((r) => (onSocketClosed = r));
     client.on('error', (err: Error) => {
@@ -507,6 +580,7 @@ export class SshDevice implements DeviceShell {
           if (options.stdin !== undefined) ch.end(options.stdin);
           else ch.end();
         },
+        'exec',
       ).then(
         () => {},
         (err: unknown) => {
@@ -531,6 +605,7 @@ export class SshDevice implements DeviceShell {
     this.closedPromise ??= (async () => {
       this.closing = true;
       this.slots.failAll(this.disconnectedError('(queued command)', 'device closed'));
+      this.execLock?.failAll(this.disconnectedError('(queued command)', 'device closed'));
       for (const s of this.streams) s.abandon();
       for (const ch of this.channels) ch.close();
       if (this.isConnected) this.client.end();
@@ -571,6 +646,7 @@ export class SshDevice implements DeviceShell {
       ? 'closed'
       : `connection to ${this.host}:${this.port} lost${this.lastError ? `: ${this.lastError}` : ''}`;
     this.slots.failAll(this.disconnectedError('(queued command)'));
+    this.execLock?.failAll(this.disconnectedError('(queued command)'));
     if (this.closing) return;
     this.log(`${this.name}: ${reason}`);
     for (const l of this.disconnectListeners) {
@@ -588,7 +664,41 @@ export class SshDevice implements DeviceShell {
    * exit status and the close may arrive in the same TCP segment as the exec reply, and an
    * 'exit' event emitted before listeners are attached would be lost.
    */
-  private async openChannel(command: string, cancelled: () => boolean, attach: (ch: ClientChannel) => void): Promise<void> {
+  private async openChannel(
+    command: string,
+    cancelled: () => boolean,
+    attach: (ch: ClientChannel) => void,
+    kind: 'exec' | 'stream' = 'stream',
+  ): Promise<void> {
+    // On servers that need it (see serializesExecs) no channel opens while another opens or an
+    // exec runs: an exec holds the lock until its channel closes, a stream until it is open.
+    const lock = this.execLock;
+    if (lock) {
+      try {
+        await lock.acquire();
+      } catch {
+        throw this.disconnectedError(command);
+      }
+    }
+    let lockHeld = lock !== undefined;
+    const releaseLock = (): void => {
+      if (lockHeld) lock?.release();
+      lockHeld = false;
+    };
+    try {
+      await this.openChannelSlot(command, cancelled, (ch) => {
+        if (lockHeld && kind === 'exec') {
+          lockHeld = false;
+          ch.once('close', () => lock?.release());
+        }
+        attach(ch);
+      });
+    } finally {
+      releaseLock();
+    }
+  }
+
+  private async openChannelSlot(command: string, cancelled: () => boolean, attach: (ch: ClientChannel) => void): Promise<void> {
     for (;;) {
       try {
         await this.slots.acquire();
@@ -638,24 +748,162 @@ export class SshDevice implements DeviceShell {
   }
 }
 
-/** One connection attempt. Rejects with BenchError for the failures a retry cannot fix, with the cause otherwise. */
+/**
+ * dropbear 2022.82 to 2024.85 may close a new session channel before its exec request
+ * is handled when another channel closes at that moment: the exec fails ("Unable to
+ * exec") or the server aborts the connection on an assertion (dropbear issue #321,
+ * fixed in 2024.86; seen with Debian 12's 2022.83 from 2 concurrent execs on). On such a
+ * server execs run one at a time, and a stream (ping, iwevent) opens only between them;
+ * once open, streams run alongside.
+ */
+export function serializesExecs(serverSoftware: string): boolean {
+  const m = /^dropbear_(\d{4})\.(\d+)/.exec(serverSoftware);
+  if (!m) return false;
+  const v = Number(m[1]) * 1000 + Number(m[2]);
+  return v >= 2022082 && v < 2024086;
+}
+
+/** A host key as a server presented it. */
+export interface PresentedHostKey {
+  type: string;
+  /** The raw public key blob. */
+  blob: Buffer;
+  /** `SHA256:<base64 without padding>`. */
+  fingerprint: string;
+}
+
+/** What the handshake settled on. */
+export interface NegotiatedAlgorithms {
+  kex: string;
+  serverHostKey: string;
+  cipher: string;
+  /** Empty with an AEAD cipher (GCM, chacha20-poly1305). */
+  mac: string;
+}
+
+/** How an attempt checks the presented host key. */
+interface HostKeyCheck {
+  /** undefined: accept; an error: refuse with it; 'stop': take the key and hang up (scan). */
+  verify(blob: Buffer): BenchError | ConfigError | 'stop' | undefined;
+  /** ssh2 algorithms to offer (restricted to the known key types when known_hosts lists some). */
+  algorithms?: Algorithms;
+  /** Said when no algorithm can be agreed on (why the host key algorithms were restricted). */
+  note?: string;
+}
+
+function checkEndpoint(opts: { name: string; port: number }): void {
+  if (!Number.isInteger(opts.port) || opts.port <= 0 || opts.port > 65535) {
+    throw new ConfigError(`${opts.name}: bad SSH port ${opts.port}`, { subject: opts.name });
+  }
+}
+
+/** The host key policy of a connect() call. Throws ConfigError when there is none, or it is unusable. */
+function hostKeyCheck(opts: SshConnectOptions): HostKeyCheck {
+  const { name, host, port } = opts;
+  const where = `${host}:${port}`;
+  if (opts.hostKeyFingerprint === undefined && opts.knownHosts === undefined) {
+    if (opts.acceptAnyHostKey) return { verify: () => undefined, algorithms: opts.algorithms };
+    throw new ConfigError(
+      `${name}: refusing to connect to ${where} without a pinned host key: give ${name} a hostKeyFingerprint or a knownHosts file ` +
+        `in the inventory (\`rig trust ${name}\` shows the board's key and records it)`,
+      { code: 'E_HOSTKEY_UNPINNED', subject: name },
+    );
+  }
+  const expected = opts.hostKeyFingerprint !== undefined ? normalizeFingerprint(opts.hostKeyFingerprint, name) : undefined;
+  const file = opts.knownHosts;
+  let known: KnownHostsLookup | undefined;
+  let algorithms = opts.algorithms;
+  let note: string | undefined;
+  if (file !== undefined) {
+    try {
+      known = lookupKnownHosts(file, host, port);
+    } catch (err) {
+      throw new ConfigError(`${name}: cannot read the known_hosts file ${file}: ${causeText(err)}`, { code: 'E_KNOWN_HOSTS', subject: name });
+    }
+    // Like OpenSSH: ask for a key of a type the file knows, so a server with several keys presents that one.
+    const types = [...new Set(known.keys.map((k) => k.type))];
+    algorithms = preferHostKeyTypes(opts.algorithms, types);
+    if (types.length > 0) {
+      note =
+        `${file} lists only ${types.join(', ')} keys for ${where}, so only those were asked for; ` +
+        `if the board's key changed (re-flashed?), check it on the board, then \`rig trust ${name} --replace\``;
+    }
+  }
+  return {
+    algorithms,
+    note,
+    verify: (blob) => {
+      const fp = fingerprintOf(blob);
+      const type = safeKeyType(blob);
+      if (expected !== undefined && fp !== expected) {
+        return new BenchError(`${name}: host key mismatch at ${where}: expected ${expected}, server presented ${fp} (${type})`, {
+          code: 'E_HOSTKEY',
+          subject: name,
+        });
+      }
+      if (known === undefined || file === undefined) return undefined;
+      const verdict = checkKnownHost(known, blob);
+      if (verdict === 'known') return undefined;
+      if (verdict === 'revoked') {
+        return new BenchError(`${name}: the host key ${where} presented (${fp}, ${type}) is marked @revoked in ${file}`, {
+          code: 'E_HOSTKEY',
+          subject: name,
+        });
+      }
+      if (verdict === 'mismatch') {
+        const listed = known.keys.map((k) => `${k.fingerprint} (${k.type}, line ${k.line})`).join(', ');
+        return new BenchError(
+          `${name}: host key mismatch at ${where}: ${file} expects ${listed}, server presented ${fp} (${type}). ` +
+            `Someone may be impersonating the board, or its key changed (re-flashed?): check the key on the board, ` +
+            `then \`rig trust ${name} --replace\``,
+          { code: 'E_HOSTKEY', subject: name },
+        );
+      }
+      return new ConfigError(
+        `${name}: ${where} is not in ${file}${known.fileExists ? '' : ' (no such file yet)'}; it presents ${type} ${fp}: ` +
+          `check that fingerprint on the board, then record it with \`rig trust ${name}\``,
+        { code: 'E_HOSTKEY_UNKNOWN', subject: name },
+      );
+    },
+  };
+}
+
+function safeKeyType(blob: Buffer): string {
+  try {
+    return keyTypeOf(blob);
+  } catch {
+    return 'unknown key type';
+  }
+}
+
+/**
+ * One connection attempt. Rejects with BenchError / ConfigError for the failures a
+ * retry cannot fix (host key, algorithms, authentication), with the cause otherwise.
+ * With a 'stop' check it resolves as soon as the host key is known (client: null).
+ */
 function connectOnce(
   opts: SshConnectOptions,
-  expected: string | undefined,
+  check: HostKeyCheck,
   timeoutMs: number,
-): Promise<{ client: SshClient; fingerprint: string }> {
+): Promise<{ client: SshClient | null; hostKey: PresentedHostKey; negotiated: NegotiatedAlgorithms | undefined }> {
   return new Promise((resolve, reject) => {
     const { name, host, port, username } = opts;
     const client = new Client();
-    let presented: string | undefined;
-    let mismatch = false;
+    let presented: Buffer | undefined;
+    let refusal: BenchError | ConfigError | 'stop' | undefined;
+    let negotiated: NegotiatedAlgorithms | undefined;
     let settled = false;
 
+    const hostKey = (): PresentedHostKey => {
+      const blob = presented ?? Buffer.alloc(0);
+      return { type: presented ? safeKeyType(blob) : '', blob, fingerprint: presented ? fingerprintOf(blob) : '' };
+    };
     const cleanup = (): void => {
       clearTimeout(guard);
       client.removeListener('ready', onReady);
       client.removeListener('error', onError);
       client.removeListener('close', onClose);
+      client.removeListener('handshake', onHandshake);
     };
     const fail = (err: unknown): void => {
       if (settled) return;
@@ -663,7 +911,11 @@ function connectOnce(
       cleanup();
       client.on('error', () => {});
       client.destroy();
-      reject(err);
+      if (err instanceof Promise) err.then(reject, reject);
+      else reject(err);
+    };
+    const onHandshake = (n: { kex: string; serverHostKey: string; cs: { cipher: string; mac: string } }): void => {
+      negotiated = { kex: n.kex, serverHostKey: n.serverHostKey, cipher: n.cs.cipher, mac: n.cs.mac };
     };
     const onReady = (): void => {
       if (settled) return;
@@ -671,15 +923,29 @@ function connectOnce(
       // Short commands are small packets: without TCP_NODELAY, Nagle + delayed ACK add ~40 ms each.
       client.setNoDelay(true);
       cleanup();
-      resolve({ client, fingerprint: presented ?? '' });
+      resolve({ client, hostKey: hostKey(), negotiated });
     };
     const onError = (err: Error & { level?: string }): void => {
-      if (mismatch) {
+      if (refusal === 'stop' && presented) {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        client.on('error', () => {});
+        client.destroy();
+        resolve({ client: null, hostKey: hostKey(), negotiated });
+      } else if (refusal !== undefined && refusal !== 'stop') {
+        fail(refusal);
+      } else if (err.level === 'handshake' && /no matching/i.test(err.message)) {
+        const algos = check.algorithms;
         fail(
-          new BenchError(
-            `${name}: host key mismatch at ${host}:${port}: expected ${expected}, server presented ${presented}`,
-            { code: 'E_HOSTKEY', subject: name },
-          ),
+          probeServerAlgorithms(host, port, Math.min(3000, Math.max(500, timeoutMs))).then((offer) => {
+            const why = describeNoMatch(offer, algos);
+            const note = check.note && /host key/.test(why) ? ` (${check.note})` : '';
+            return new BenchError(`${name}: cannot agree on SSH algorithms with ${host}:${port}: ${why}${note}`, {
+              code: 'E_ALGORITHMS',
+              subject: name,
+            });
+          }),
         );
       } else if (err.level === 'client-authentication' || err.level === 'agent') {
         fail(
@@ -698,6 +964,7 @@ function connectOnce(
     client.on('ready', onReady);
     client.on('error', onError);
     client.on('close', onClose);
+    client.on('handshake', onHandshake);
 
     const cfg: ConnectConfig = {
       host,
@@ -707,15 +974,12 @@ function connectOnce(
       keepaliveInterval: opts.keepaliveIntervalMs ?? 10_000,
       keepaliveCountMax: opts.keepaliveCountMax ?? 3,
       hostVerifier: (key: Buffer): boolean => {
-        presented = SshDevice.fingerprintOf(key);
-        if (expected !== undefined && presented !== expected) {
-          mismatch = true;
-          return false;
-        }
-        return true;
+        presented = Buffer.from(key);
+        refusal = check.verify(presented);
+        return refusal === undefined;
       },
     };
-    if (opts.algorithms) cfg.algorithms = opts.algorithms;
+    if (check.algorithms) cfg.algorithms = check.algorithms;
     const auth = opts.auth;
     if ('password' in auth) cfg.password = auth.password;
     else if ('privateKey' in auth) {
@@ -726,7 +990,7 @@ function connectOnce(
     try {
       client.connect(cfg);
     } catch (err) {
-      // ssh2 throws synchronously for configuration problems (an unreadable private key...).
+      // ssh2 throws synchronously for configuration problems (an unreadable private key, an unknown algorithm...).
       settled = true;
       cleanup();
       reject(new ConfigError(`${name}: bad SSH configuration: ${causeText(err)}`, { subject: name, cause: err }));

@@ -27,7 +27,7 @@ export interface RemoteProcess {
   readonly done: Promise<ExecResult>;
   /** Send a signal (e.g. "INT") over the channel; resolves once sent. */
   signal(name: string): void;
-  /** Close the channel (the remote side kills the command). */
+  /** End the command (SSH: KILL it, then close the channel; a closed channel alone does not stop a command on dropbear). */
   close(): void;
 }
 

@@ -1,0 +1,101 @@
+/** reports/index.html: every run, newest first, and the trend of median loss per variant. */
+import uPlot from 'uplot';
+import type { IndexData } from '../data.ts';
+import { append, dateTime, fmt, h, readJson, section } from './dom.ts';
+
+const D = readJson<IndexData>('rig-data');
+const color = new Map(D.colors);
+const colorOf = (v: string): string => color.get(v) ?? '#666';
+
+function trend(): HTMLElement {
+  const box = h('div', { class: 'chart', id: 'trend-chart' });
+  const runs = D.runs.filter((r) => Number.isFinite(Date.parse(r.startedAt))).slice().reverse();
+
+  const el = section(
+    'trend',
+    'Median lost pings per roam, run by run',
+    runs.length ? box : h('p', { class: 'note' }, 'No run with a start time yet.'),
+    h('p', { class: 'note' }, 'One point per run and variant (valid roams only); hover for the run.'),
+  );
+  if (!runs.length) return el;
+  requestAnimationFrame(() => {
+    const x = runs.map((r) => Date.parse(r.startedAt) / 1000);
+    const ys = D.series.map((sr) => runs.map((r) => (r.bench === sr.bench ? (r.variants.find((v) => v.name === sr.variant)?.median ?? null) : null)));
+    new uPlot(
+      {
+        width: Math.max(320, box.clientWidth),
+        height: 260,
+        series: [
+          { label: 'run', value: (_u, v, _s, i) => (v === null || i === null ? '–' : `${runs[i].id}`) },
+          ...D.series.map((sr): uPlot.Series => ({ label: sr.label, stroke: sr.color, width: 2, spanGaps: true, points: { show: true, size: 7, fill: sr.color }, value: (_u, v) => fmt(v, 1) })),
+        ],
+        scales: { x: { time: true, range: (_u, lo, hi) => (lo === hi ? [lo - 3600, hi + 3600] : [lo - (hi - lo) * 0.03, hi + (hi - lo) * 0.03]) }, y: { range: (_u, _lo, hi) => [0, Math.max(1, (hi ?? 1) * 1.15)] } },
+        axes: [
+          {
+            // UTC, 24-hour, like every time in the reports.
+            values: (u, splits) => {
+              const span = (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0);
+              return splits.map((s) => {
+                const iso = new Date(s * 1000).toISOString();
+                return span > 3 * 86400 ? iso.slice(0, 10) : span > 3600 ? iso.slice(5, 16).replace('T', ' ') : iso.slice(11, 19);
+              });
+            },
+          },
+          { label: 'median lost per roam' },
+        ],
+        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
+      },
+      [x, ...ys] as uPlot.AlignedData,
+      box,
+    );
+  });
+  return el;
+}
+
+function runsTable(): HTMLElement {
+  const body = h(
+    'tbody',
+    null,
+    D.runs.map((r) =>
+      h(
+        'tr',
+        null,
+        h('td', { class: 'l' }, dateTime(r.startedAt)),
+        h('td', { class: 'l' }, h('a', { href: r.href }, r.id)),
+        h('td', { class: 'l' }, r.bench),
+        h('td', { class: `l verdict-cell ${r.verdict}` }, r.verdict),
+        h('td', null, r.roams),
+        h('td', null, r.invalid),
+        h(
+          'td',
+          { class: 'l' },
+          r.variants.map((v) =>
+            h('span', { class: 'vmed' }, h('span', { class: 'swatch', style: `background:${colorOf(v.name)}` }), `${v.name} `, h('b', null, fmt(v.median, 1)), ` (max ${fmt(v.max, 0)})`, v.failures ? h('span', { class: 'badc' }, ' ✗') : '', '  '),
+          ),
+        ),
+        h('td', { class: 'l small' }, r.problem ?? ''),
+      ),
+    ),
+  );
+  return section(
+    'runs',
+    `Runs (${D.runs.length}), newest first`,
+    h(
+      'table',
+      { class: 'grid runs', id: 'runs-table' },
+      h('thead', null, h('tr', null, ['started', 'run', 'bench', 'verdict', 'roams', 'invalid', 'median lost per roam by variant', ''].map((t, i) => h('th', { class: i === 4 || i === 5 ? '' : 'l' }, t)))),
+      body,
+    ),
+  );
+}
+
+function main(): void {
+  append(document.getElementById('app')!, [
+    h('header', { class: 'top' }, h('div', { class: 'brand' }, 'rig · roam reports'), h('h1', null, 'All runs'), h('div', { class: 'sub' }, `${D.runs.length} run(s) in this folder`)),
+    h('main', null, trend(), runsTable()),
+    h('footer', null, `${D.generator} · rebuilt after every run and by rig report`),
+  ]);
+  requestAnimationFrame(() => requestAnimationFrame(() => (document.body.dataset.ready = '1')));
+}
+
+main();
