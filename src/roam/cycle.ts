@@ -3,7 +3,7 @@ import type { PingAnalyzer } from '../controllers/ping/analyzer.ts';
 import type { PingStream } from '../controllers/ping/remote.ts';
 import type { ApEvent } from '../controllers/madwifi/station.ts';
 import type { ApName, BenchSession } from './bench-session.ts';
-import type { RoamRecord } from './record.ts';
+import { emptyRecord, type RoamRecord } from './record.ts';
 
 export interface CycleContext {
   session: BenchSession;
@@ -46,34 +46,16 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
     waiter.notify();
   });
 
-  const record: RoamRecord = {
+  const record = emptyRecord({
     index,
     variant: ctx.variant,
-    direction: `${from}->${to}`,
     fromAp: from,
     toAp: to,
     fromBssid: ctx.bssids[from],
-    toBssid: null,
     tStart: clock.now(),
-    tLeave: null,
-    tJoin: null,
-    attenuationDb: null,
     fixedLossDb: session.fixedLoss(),
-    signalBeforeDbm: null,
-    signalAfterDbm: null,
-    rampSteps: 0,
-    seqFrom: 0,
-    seqTo: 0,
-    lostSeqs: [],
-    lateSeqs: [],
-    lost: 0,
-    outageMs: null,
-    beforeAssociationMs: null,
-    afterAssociationMs: null,
     timestampSource: a.timestampSource,
-    valid: false,
-    invalidReason: null,
-  };
+  });
   const invalid = (reason: string): RoamRecord => {
     record.valid = false;
     record.invalidReason = pingDeath ? `ping died: ${pingDeath}` : reason;

@@ -7,7 +7,7 @@ import { detectPing, pingArgv, PingStream, type PingCapabilities } from '../cont
 import { startLab, type Lab } from '../../rig/lab.ts';
 import { BenchSession, type ApName } from './bench-session.ts';
 import { runCycle } from './cycle.ts';
-import type { RoamRecord } from './record.ts';
+import { emptyRecord, type RoamRecord } from './record.ts';
 import { RunFolder } from './run-folder.ts';
 import { summarizeVariant, type VariantSummary } from './summary.ts';
 import { writeRunReport } from '../report/index.ts';
@@ -496,34 +496,9 @@ function secretFromEnv(name: string): string {
 
 /** A roam the bench could not measure because something failed under it. */
 function invalidRecord(index: number, variant: string, from: ApName, to: ApName, bssids: Record<ApName, string>, s: BenchSession, reason: string): RoamRecord {
-  return {
-    index,
-    variant,
-    direction: `${from}->${to}`,
-    fromAp: from,
-    toAp: to,
-    fromBssid: bssids[from],
-    toBssid: null,
-    tStart: s.clock.now(),
-    tLeave: null,
-    tJoin: null,
-    attenuationDb: null,
-    fixedLossDb: s.fixedLoss(),
-    signalBeforeDbm: null,
-    signalAfterDbm: null,
-    rampSteps: 0,
-    seqFrom: 0,
-    seqTo: 0,
-    lostSeqs: [],
-    lateSeqs: [],
-    lost: 0,
-    outageMs: null,
-    beforeAssociationMs: null,
-    afterAssociationMs: null,
-    timestampSource: 'none',
-    valid: false,
-    invalidReason: reason,
-  };
+  const r = emptyRecord({ index, variant, fromAp: from, toAp: to, fromBssid: bssids[from], tStart: s.clock.now(), fixedLossDb: s.fixedLoss(), timestampSource: 'none' });
+  r.invalidReason = reason;
+  return r;
 }
 
 /** Device replies can be binary garbage: keep reasons printable. */
