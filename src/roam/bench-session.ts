@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { ConfigError } from '../errors.ts';
+import { BenchError, ConfigError } from '../errors.ts';
+import { reachabilityHint } from '../controllers/reachability.ts';
 import type { Bench, DeviceName } from '../inventory/schema.ts';
 import { parseAddress } from '../inventory/schema.ts';
 import { createAttenuator } from '../controllers/attenuator/registry.ts';
@@ -117,7 +118,12 @@ export class BenchSession {
     const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
     if (failed) {
       await Promise.allSettled(settled.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
-      throw failed.reason;
+      const err = failed.reason;
+      if (err instanceof BenchError && err.code === 'E_CONNECT') {
+        const i = settled.indexOf(failed);
+        err.message += await reachabilityHint(connectOpts[i].host);
+      }
+      throw err;
     }
     const devices = Object.fromEntries(names.map((n, i) => [n, (settled[i] as PromiseFulfilledResult<SshDevice>).value])) as Record<DeviceName, SshDevice>;
     const paths: Record<ApName, PathAttenuator[]> = { ap1: [], ap2: [] };
