@@ -28,9 +28,13 @@ export class BenchClock {
     return this.anchorBoardMs + (perfNowMs - this.anchorRealMs) * this.scale;
   }
 
-  /** Bench time of an arrival stamped with Date.now() on this host. */
-  fromWallClock(dateNowMs: number): number {
-    return this.fromReal(performance.now() - (Date.now() - dateNowMs));
+  /**
+   * Bench time of an arrival stamped on this host as epoch ms (`performance.timeOrigin +
+   * performance.now()`: sub-millisecond, which matters when a real millisecond is 100 ms
+   * of bench time).
+   */
+  fromWallClock(epochMs: number): number {
+    return this.fromReal(epochMs - performance.timeOrigin);
   }
 
   /** Real milliseconds for a bench duration. */

@@ -12,6 +12,7 @@
  * - Error paths: a malformed passphrase is refused without being echoed.
  * Each secret is also searched for in its JSON-escaped and base64 forms.
  */
+import { generateKeyPair } from '../../rig/keys.ts';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,7 +105,7 @@ const sshdWhy = sshdUnavailable() ?? (canUseMountNamespace() ? undefined : 'pass
 describe.skipIf(sshdWhy && process.env.RIG_REAL_SSH !== '1')('OpenSSH sshd with password authentication', { timeout: 120_000 }, () => {
   const password = secret('sshd-pw');
   const psk = secret('psk');
-  const client = utils.generateKeyPairSync('ed25519');
+  const client = generateKeyPair('rig test');
   let sshd: RealSshServer;
   let dir: string;
   let kh: string;

@@ -9,6 +9,7 @@
  * hmac-md5, identifying as dropbear_0.48. A real server limited the same way is OpenSSH
  * sshd with KexAlgorithms/HostKeyAlgorithms/Ciphers/MACs: see ssh-real-servers.test.ts.
  */
+import { generateKeyPair } from '../../rig/keys.ts';
 import ssh2 from 'ssh2';
 import type { Algorithms, Connection, ServerChannel } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,7 +95,7 @@ describe('an emulated 2007 board (dropbear 0.48: group1-sha1, ssh-rsa, aes128-cb
   let server: InstanceType<typeof Server>;
   let port: number;
   let hostFp: string;
-  const client = utils.generateKeyPairSync('ed25519');
+  const client = generateKeyPair('rig test');
   const clientPub = (() => {
     const p = utils.parseKey(client.public);
     if (p instanceof Error) throw p;

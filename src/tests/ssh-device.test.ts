@@ -1,3 +1,4 @@
+import { generateKeyPair } from '../../rig/keys.ts';
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -100,9 +101,9 @@ let hostFp: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'rig-ssh-test-'));
-  const host = utils.generateKeyPairSync('ed25519');
-  const client = utils.generateKeyPairSync('ed25519');
-  const other = utils.generateKeyPairSync('ed25519');
+  const host = generateKeyPair('rig test');
+  const client = generateKeyPair('rig test');
+  const other = generateKeyPair('rig test');
   hostKey = host.private;
   const hostParsed = utils.parseKey(host.public);
   if (hostParsed instanceof Error) throw hostParsed;

@@ -2,6 +2,7 @@
  * Host key pinning: the known_hosts reader/writer, and SshDevice's host key policy
  * against the virtual board's SSH server (fingerprint, known_hosts, both, none).
  */
+import { generateKeyPair } from '../../rig/keys.ts';
 import { spawnSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -34,9 +35,9 @@ function pub(k: { public: string }): Buffer {
   return (Array.isArray(p) ? p[0] : p).getPublicSSH();
 }
 
-const hostPair = utils.generateKeyPairSync('ed25519');
-const otherPair = utils.generateKeyPairSync('ed25519');
-const clientPair = utils.generateKeyPairSync('ed25519');
+const hostPair = generateKeyPair('rig test');
+const otherPair = generateKeyPair('rig test');
+const clientPair = generateKeyPair('rig test');
 const HOST = pub(hostPair);
 const OTHER = pub(otherPair);
 const RSA = pub(utils.generateKeyPairSync('rsa', { bits: 1024 }));

@@ -17,6 +17,7 @@
  * Skipped with the reason when sshd/dropbear are missing, unless RIG_REAL_SSH=1 (CI),
  * which makes their absence a failure.
  */
+import { generateKeyPair } from '../../rig/keys.ts';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -64,7 +65,7 @@ const OLD_SET = { kex: 'diffie-hellman-group1-sha1', serverHostKey: 'ssh-rsa', c
 
 let work: string;
 let keyFile: string;
-const client = utils.generateKeyPairSync('ed25519');
+const client = generateKeyPair('rig test');
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'rig-real-ssh-'));
   keyFile = join(work, 'id_ed25519');
@@ -211,7 +212,7 @@ function commonCases(server: () => RealSshServer, label: string, marker: string,
   });
 
   it(`${label}: a wrong pinned fingerprint is E_HOSTKEY at once, showing both`, async () => {
-    const other = utils.generateKeyPairSync('ed25519');
+    const other = generateKeyPair('rig test');
     const parsed = utils.parseKey(other.public);
     if (parsed instanceof Error) throw parsed;
     const wrong = SshDevice.fingerprintOf((Array.isArray(parsed) ? parsed[0] : parsed).getPublicSSH());
@@ -234,7 +235,7 @@ function commonCases(server: () => RealSshServer, label: string, marker: string,
     expect(ok.stderr).toBe('');
     expect(ok).toMatchObject({ status: 0, stdout: 'via-openssh\n' });
 
-    const other = utils.generateKeyPairSync('ed25519');
+    const other = generateKeyPair('rig test');
     const parsed = utils.parseKey(other.public);
     if (parsed instanceof Error) throw parsed;
     const bad = join(work, `kh-bad-${label}`);

@@ -306,12 +306,12 @@ class SshRemoteProcess implements RemoteProcess {
       });
       return {
         data: (d: Buffer) => {
-          receivedAt = Date.now();
+          receivedAt = performance.timeOrigin + performance.now();
           (stream === 'stdout' ? this.out : this.err).push(d);
           splitter.push(d);
         },
         end: () => {
-          receivedAt = Date.now();
+          receivedAt = performance.timeOrigin + performance.now();
           splitter.end();
         },
       };

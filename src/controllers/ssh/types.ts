@@ -21,7 +21,7 @@ export interface ExecOptions {
 /** A long-running remote command (ping, iwevent) whose output arrives as lines. */
 export interface RemoteProcess {
   readonly command: string;
-  /** Called for each complete line (without the newline) as it arrives. */
+  /** Called for each complete line (without the newline) as it arrives; `receivedAt` is epoch ms, sub-millisecond (performance.timeOrigin + performance.now()). */
   onLine(listener: (line: string, stream: 'stdout' | 'stderr', receivedAt: number) => void): void;
   /** Resolves when the remote command ends (exit, signal, channel closed or connection lost). */
   readonly done: Promise<ExecResult>;
