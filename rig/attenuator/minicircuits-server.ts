@@ -7,6 +7,7 @@
  * the two sides are written from the protocol description and tested against each other.
  */
 import * as http from 'node:http';
+import { stripTelnetNegotiation } from '../../src/controllers/attenuator/minicircuits-telnet.ts';
 import * as net from 'node:net';
 import { randomBytes } from 'node:crypto';
 
@@ -278,27 +279,3 @@ function listen(server: net.Server | http.Server, port: number, host: string): P
   });
 }
 
-/** Drop telnet IAC negotiation (IAC WILL/WONT/DO/DONT x, IAC SB ... IAC SE, IAC x). */
-function stripTelnetNegotiation(b: Buffer): Buffer {
-  if (!b.includes(0xff)) return b;
-  const out: number[] = [];
-  for (let i = 0; i < b.length; i++) {
-    if (b[i] !== 0xff) {
-      out.push(b[i]);
-      continue;
-    }
-    const c = b[i + 1];
-    if (c === 0xff) {
-      out.push(0xff);
-      i += 1;
-    } else if (c === 0xfa) {
-      const se = b.indexOf(Buffer.from([0xff, 0xf0]), i + 2);
-      i = se < 0 ? b.length : se + 1;
-    } else if (c !== undefined && c >= 0xfb && c <= 0xfe) {
-      i += 2;
-    } else {
-      i += 1;
-    }
-  }
-  return Buffer.from(out);
-}

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { scanFileLines } from './line-reader.ts';
 import { parsePingLine } from '../controllers/ping/parse.ts';
 
 /**
@@ -37,27 +37,7 @@ const SEQ_HALF = 32768;
 export function readPingLog(file: string): PingLog {
   const log: PingLog = { sessions: [], errors: [], errorCount: 0, lines: 0, pingStamps: false };
   const state: ScanState = { log, session: null, highSeq: -1 };
-  const fd = openSync(file, 'r');
-  try {
-    let buf = Buffer.allocUnsafe(8 << 20);
-    let filled = 0;
-    for (;;) {
-      if (filled === buf.length) {
-        // One line longer than the buffer: grow it.
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-      }
-      const n = readSync(fd, buf, filled, buf.length - filled, null);
-      const end = filled + n;
-      const used = scanLines(buf, end, n === 0, state);
-      if (n === 0) break;
-      buf.copy(buf, 0, used, end);
-      filled = end - used;
-    }
-  } finally {
-    closeSync(fd);
-  }
+  scanFileLines(file, (buf, end, last) => scanLines(buf, end, last, state));
   for (const s of log.sessions) sortBySeq(s);
   return log;
 }

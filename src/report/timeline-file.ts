@@ -1,4 +1,5 @@
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { scanFileLines } from './line-reader.ts';
 
 /**
  * timeline.jsonl as columns, sorted by time:
@@ -71,26 +72,7 @@ function slow(cols: TimelineColumns, text: string): void {
 export function readTimeline(file: string): TimelineColumns {
   const cols = emptyTimeline();
   if (!existsSync(file)) return cols;
-  const fd = openSync(file, 'r');
-  try {
-    let buf = Buffer.allocUnsafe(8 << 20);
-    let filled = 0;
-    for (;;) {
-      if (filled === buf.length) {
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, filled);
-        buf = bigger;
-      }
-      const n = readSync(fd, buf, filled, buf.length - filled, null);
-      const end = filled + n;
-      const used = scan(buf, end, n === 0, cols);
-      if (n === 0) break;
-      buf.copy(buf, 0, used, end);
-      filled = end - used;
-    }
-  } finally {
-    closeSync(fd);
-  }
+  scanFileLines(file, (buf, end, last) => scan(buf, end, last, cols));
   sortByTime(cols.att.t, [cols.att.roam, cols.att.ap1, cols.att.ap2]);
   sortByTime(cols.sig.t, [cols.sig.roam, cols.sig.dbm], [cols.sig.bssid]);
   return cols;
