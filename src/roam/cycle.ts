@@ -74,7 +74,12 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
   const t0 = performance.now();
   const firstEvent = session.events.length;
   const toBssid = ctx.bssids[to];
-  const joined = (): ApEvent | undefined => session.events.slice(firstEvent).find((e) => e.bssid === toBssid);
+  // Checked on every ping line: walk the cycle's own events, no copies.
+  const joined = (): ApEvent | undefined => {
+    const ev = session.events;
+    for (let i = firstEvent; i < ev.length; i++) if (ev[i].bssid === toBssid) return ev[i];
+    return undefined;
+  };
   const { minDb, maxDb } = profile.range;
   const att = ctx.attenuation;
   const stepMs = profile.stepDelayS * 1000;
@@ -115,7 +120,7 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
   }
   record.toBssid = join.bssid;
   record.tJoin = join.atMs;
-  const leave = session.events.slice(firstEvent).find((e) => e.bssid === null && e.atMs <= join!.atMs);
+  const leave = session.events.slice(firstEvent).find((e) => e.bssid === null && e.atMs <= join!.atMs); // once per roam
   record.tLeave = leave?.atMs ?? null;
   // Times must come from one clock: the board's (-D stamps and iwevent), or arrival at the rig.
   const boardTimes = a.timestampSource === 'ping';
