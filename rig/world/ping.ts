@@ -35,7 +35,8 @@ export class PingProcess {
   private seq: number;
   private sent = 0;
   private received = 0;
-  private readonly rtts: number[] = [];
+  /** Running RTT statistics (a night's ping is millions of replies: no array of them). */
+  private rtt = { min: Infinity, max: 0, sum: 0, sumSq: 0 };
   private readonly answered = new Set<number>();
   private timer: Timer | null = null;
   private readonly startMs: number;
@@ -145,7 +146,10 @@ export class PingProcess {
     if (!dup) {
       this.answered.add(seq);
       this.received++;
-      this.rtts.push(rttMs);
+      this.rtt.min = Math.min(this.rtt.min, rttMs);
+      this.rtt.max = Math.max(this.rtt.max, rttMs);
+      this.rtt.sum += rttMs;
+      this.rtt.sumSq += rttMs * rttMs;
     }
     const t = this.options.target;
     if (this.flavour === 'busybox') {
@@ -162,9 +166,10 @@ export class PingProcess {
     const t = this.options.target;
     const elapsed = Math.round(this.world.sched.now() - this.startMs);
     const loss = this.sent === 0 ? 0 : Math.round(((this.sent - this.received) / this.sent) * 100);
-    const min = this.rtts.length ? Math.min(...this.rtts) : 0;
-    const max = this.rtts.length ? Math.max(...this.rtts) : 0;
-    const avg = this.rtts.length ? this.rtts.reduce((a, b) => a + b, 0) / this.rtts.length : 0;
+    const n = this.received;
+    const min = n ? this.rtt.min : 0;
+    const max = n ? this.rtt.max : 0;
+    const avg = n ? this.rtt.sum / n : 0;
     this.out.stdout('');
     this.out.stdout(`--- ${t} ping statistics ---`);
     if (this.flavour === 'busybox') {
@@ -173,7 +178,7 @@ export class PingProcess {
     } else {
       this.out.stdout(`${this.sent} packets transmitted, ${this.received} received, ${loss}% packet loss, time ${elapsed}ms`);
       if (this.received) {
-        const mdev = Math.sqrt(this.rtts.reduce((a, r) => a + (r - avg) ** 2, 0) / this.rtts.length);
+        const mdev = Math.sqrt(Math.max(0, this.rtt.sumSq / n - avg * avg));
         this.out.stdout(`rtt min/avg/max/mdev = ${min.toFixed(3)}/${avg.toFixed(3)}/${max.toFixed(3)}/${mdev.toFixed(3)} ms`);
       }
     }
