@@ -24,14 +24,12 @@
  * "stock,patched"), RIG_BENCH_INVENTORY (default the shipped inventory.yaml).
  * Exit status: 0 when every run completed and the goal was met, 1 otherwise.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadInventory, selectBench } from '../src/inventory/load.ts';
+import { ROOT, runCli } from '../src/tests/helpers/cli.ts';
 
-const ROOT = resolve(import.meta.dirname, '..');
-const BIN = join(ROOT, 'bin/rig.mjs');
 
 const RUNS = intFromEnv('RIG_BENCH_RUNS', 3);
 const COUNT = intFromEnv('RIG_BENCH_COUNT', 100);
@@ -73,25 +71,6 @@ function median(xs: number[]): number {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
-function runCli(args: string[], timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; wallMs: number }> {
-  return new Promise((done, fail) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      fail(new Error(`rig ${args.join(' ')} did not finish within ${timeoutMs / 1000} s\n${stderr.slice(-2000)}`));
-    }, timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      done({ code, stdout, stderr, wallMs: performance.now() - t0 });
-    });
-  });
-}
-
 async function main(): Promise<number> {
   const loaded = await loadInventory(INVENTORY);
   const { name: benchName, bench } = selectBench(loaded);
@@ -114,7 +93,9 @@ async function main(): Promise<number> {
     for (let i = 1; i <= RUNS; i++) {
       const dir = mkdtempSync(join(tmpdir(), 'rig-bench-'));
       try {
-        const r = await runCli(['roam', '--inventory', INVENTORY, '--count', String(COUNT), '--firmware', variant, '--reports', dir, '--json'], 30 * 60_000);
+        const t0 = performance.now();
+        const out = await runCli(['roam', '--inventory', INVENTORY, '--count', String(COUNT), '--firmware', variant, '--reports', dir, '--json'], { timeoutMs: 30 * 60_000 });
+        const r = { ...out, wallMs: performance.now() - t0 };
         if (r.code !== 0 && r.code !== 1) {
           console.log(`  ${variant} run ${i}: rig exited ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
           allOk = false;

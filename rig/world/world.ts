@@ -75,10 +75,6 @@ export class World {
     return sampleSignalDbm({ txPowerDbm: ap.txPowerDbm, ...path }, this.rnd);
   }
 
-  setClientVariant(variant: string): void {
-    this.client.driver = driverBehaviour(variant);
-  }
-
   stop(): void {
     this.sched.stop();
     this.groundTruth.flush();

@@ -1,4 +1,4 @@
-import { closeSync, ftruncateSync, fsyncSync, renameSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, existsSync } from 'node:fs';
+import { closeSync, ftruncateSync, fsyncSync, renameSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RoamRecord } from './record.ts';
 
@@ -79,14 +79,5 @@ export class RunFolder {
     }
     if (good < Buffer.byteLength(text)) ftruncateSync(this.roamsFd, good);
     return out;
-  }
-
-  static readRoams(dir: string): RoamRecord[] {
-    const f = join(dir, 'roams.jsonl');
-    if (!existsSync(f)) return [];
-    return readFileSync(f, 'utf8')
-      .split('\n')
-      .filter((l) => l.trim())
-      .map((l) => JSON.parse(l) as RoamRecord);
   }
 }
