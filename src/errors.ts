@@ -58,6 +58,24 @@ export class BenchError extends RigError {
   }
 }
 
+/**
+ * An error that carries its own exit code and stable code without being a RigError:
+ * the virtual rig (rig/) shares no code with src/, so its errors only look alike.
+ */
+export interface ExitCodedError {
+  message: string;
+  code: string;
+  kind: ErrorKind;
+  exitCode: number;
+}
+
+export function isExitCodedError(err: unknown): err is ExitCodedError {
+  if (err instanceof RigError) return true;
+  if (!(err instanceof Error)) return false;
+  const e = err as Error & Partial<ExitCodedError>;
+  return typeof e.code === 'string' && typeof e.exitCode === 'number' && (e.kind === 'config' || e.kind === 'bench' || e.kind === 'usage');
+}
+
 /** Short human text for any thrown value, never a stack trace. */
 export function describeError(err: unknown): string {
   if (err instanceof Error) return err.message;

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
-import { EXIT, RigError, UsageError, describeError } from '../errors.ts';
+import { EXIT, UsageError, describeError, isExitCodedError } from '../errors.ts';
 import { analyzePingFile, formatAnalysis } from '../analyze.ts';
 import { runRoam } from '../roam/run.ts';
 import { labUp } from './lab-up.ts';
@@ -186,7 +186,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
       if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
       return EXIT.usage;
     }
-    if (e instanceof RigError) {
+    if (isExitCodedError(e)) {
       err(`rig: ${e.message}\n`);
       return e.exitCode;
     }
