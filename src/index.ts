@@ -4,9 +4,9 @@
 export { runRoam, type RoamOptions, type RunResult, type RunSummary, type ProgressEvent } from './roam/run.ts';
 export type { RoamRecord } from './roam/record.ts';
 export { summarizeVariant, distribution, type VariantSummary, type Distribution } from './roam/summary.ts';
-export { analyzePingFile, analyzePingText, formatAnalysis } from './analyze.ts';
-export { PingAnalyzer, type PingAnalysis, type Outage } from './controllers/ping/analyzer.ts';
-export { parsePingLine, type PingLine } from './controllers/ping/parse.ts';
+export { analyzePingFile, analyzePingText, formatAnalysis } from './ping/analyze.ts';
+export { PingAnalyzer, type PingAnalysis, type Outage } from './ping/analyzer.ts';
+export { parsePingLine, type PingLine } from './ping/parse.ts';
 export { loadInventory, selectBench, type LoadedInventory } from './inventory/load.ts';
 export type { Inventory, Bench } from './inventory/schema.ts';
 export { SshDevice, type SshConnectOptions } from './controllers/ssh/ssh-device.ts';

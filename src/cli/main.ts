@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { EXIT, UsageError, describeError, isExitCodedError } from '../errors.ts';
-import { analyzePingFile, formatAnalysis } from '../analyze.ts';
+import { analyzePingFile, formatAnalysis } from '../ping/analyze.ts';
 import { runRoam } from '../roam/run.ts';
 import { labUp } from './lab-up.ts';
 import { trust } from './trust.ts';

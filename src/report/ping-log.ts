@@ -1,5 +1,6 @@
 import { scanFileLines } from './line-reader.ts';
-import { parsePingLine } from '../controllers/ping/parse.ts';
+import { parsePingLine } from '../ping/parse.ts';
+import { unwrapSeq } from '../ping/seq.ts';
 
 /**
  * The replies of one ping process (a run restarts ping when it dies, and the
@@ -25,8 +26,6 @@ export interface PingLog {
 }
 
 const MAX_ERRORS_KEPT = 200;
-const SEQ_MOD = 65536;
-const SEQ_HALF = 32768;
 
 /**
  * Parse `ping.log` (`<arrival epoch s> [E ]<raw ping line>` per line), streaming,
@@ -52,14 +51,8 @@ function addReply(st: ScanState, rawSeq: number, atMs: number, rtt: number): voi
   let s = st.session;
   if (s === null) s = newSession(st);
   // Unwrap the 16-bit counter against the highest seq seen (as the analyzer does).
-  let seq = rawSeq;
-  const high = st.highSeq;
-  if (high >= 0) {
-    seq = high - (high % SEQ_MOD) + rawSeq;
-    if (seq < high - SEQ_HALF) seq += SEQ_MOD;
-    else if (seq > high + SEQ_HALF && seq >= SEQ_MOD) seq -= SEQ_MOD;
-  }
-  if (seq > high) st.highSeq = seq;
+  const seq = unwrapSeq(rawSeq, st.highSeq);
+  if (seq > st.highSeq) st.highSeq = seq;
   s.seq.push(seq);
   s.sendT.push(rtt === rtt ? atMs - rtt : atMs);
   s.rtt.push(rtt);

@@ -1,5 +1,5 @@
 import type { Profile } from '../inventory/schema.ts';
-import type { PingAnalyzer } from '../controllers/ping/analyzer.ts';
+import type { PingAnalyzer } from '../ping/analyzer.ts';
 import type { PingStream } from '../controllers/ping/remote.ts';
 import type { ApEvent } from '../controllers/madwifi/station.ts';
 import type { ApName, BenchSession } from './bench-session.ts';

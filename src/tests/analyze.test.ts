@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { analyzePingFile, analyzePingText, compressRanges, formatAnalysis } from '../analyze.ts';
+import { analyzePingFile, analyzePingText, compressRanges, formatAnalysis } from '../ping/analyze.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'ping');

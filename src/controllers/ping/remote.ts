@@ -2,7 +2,8 @@ import { BenchError, ConfigError } from '../../errors.ts';
 import type { BenchClock } from '../bench-clock.ts';
 import { shellCommand } from '../ssh/quote.ts';
 import type { DeviceShell, ExecResult, RemoteProcess } from '../ssh/types.ts';
-import { PingAnalyzer } from './analyzer.ts';
+import { PingAnalyzer } from '../../ping/analyzer.ts';
+import { unwrapSeq } from '../../ping/seq.ts';
 
 /** What the board's ping can do, found out by asking it (never assumed). */
 export interface PingCapabilities {
@@ -164,13 +165,7 @@ const RTT_RE = /\btime=([\d.]+) ms/;
 function duePrintMs(line: string, intervalMs: number, prevDueMs: number | null): number | null {
   const seq = SEQ_RE.exec(line);
   if (!seq) return null;
-  let n = Number(seq[1]);
-  if (prevDueMs !== null) {
-    const prevSeq = Math.round(prevDueMs / intervalMs);
-    n += prevSeq - (prevSeq % 65536);
-    if (n < prevSeq - 32768) n += 65536;
-    else if (n > prevSeq + 32768 && n >= 65536) n -= 65536;
-  }
+  const n = unwrapSeq(Number(seq[1]), prevDueMs === null ? -1 : Math.round(prevDueMs / intervalMs));
   if (line.includes('no answer yet')) return (n + 1) * intervalMs;
   const rtt = RTT_RE.exec(line);
   return n * intervalMs + (rtt ? Number(rtt[1]) : 0);

@@ -38,6 +38,7 @@
  */
 
 import { parsePingLine, type PingFormat, type PingSummary } from './parse.ts';
+import { unwrapSeq } from './seq.ts';
 
 export type TimestampSource = 'ping' | 'arrival' | 'none';
 
@@ -76,8 +77,6 @@ export interface OutageBounds {
   after: ReplyAt | undefined;
 }
 
-const SEQ_MOD = 65536;
-const SEQ_HALF = 32768;
 /** Reply gap (in intervals) above which traffic counts as dead. */
 const GAP_FACTOR = 2.5;
 
@@ -367,12 +366,7 @@ export class PingAnalyzer {
    * above after a wrap is a late reply from before it.
    */
   private see(raw: number): number {
-    let seq = raw;
-    if (this.highSeq >= 0) {
-      seq = this.highSeq - (this.highSeq % SEQ_MOD) + raw;
-      if (seq < this.highSeq - SEQ_HALF) seq += SEQ_MOD;
-      else if (seq > this.highSeq + SEQ_HALF && seq >= SEQ_MOD) seq -= SEQ_MOD;
-    }
+    const seq = unwrapSeq(raw, this.highSeq);
     if (seq > this.highSeq) this.highSeq = seq;
     if (seq < this.lowSeq) this.lowSeq = seq;
     return seq;

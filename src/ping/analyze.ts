@@ -5,10 +5,10 @@
  */
 
 import { readFile } from 'node:fs/promises';
-import { ConfigError, UsageError } from './errors.ts';
-import { PingAnalyzer, type Outage, type PingAnalysis } from './controllers/ping/analyzer.ts';
+import { ConfigError, UsageError } from '../errors.ts';
+import { PingAnalyzer, type Outage, type PingAnalysis } from './analyzer.ts';
 
-export type { Outage, PingAnalysis } from './controllers/ping/analyzer.ts';
+export type { Outage, PingAnalysis } from './analyzer.ts';
 
 export interface AnalyzeOptions {
   /** The ping's interval in seconds (`-i`). Default 0.2, the rig's interval. */
