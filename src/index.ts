@@ -1,9 +1,10 @@
 /**
  * rig's programmatic API: everything the CLI does is a function here.
  */
-export { runRoam, type RoamOptions, type RunResult, type RunSummary, type ProgressEvent } from './roam/run.ts';
-export type { RoamRecord } from './roam/record.ts';
-export { summarizeVariant, distribution, type VariantSummary, type Distribution } from './roam/summary.ts';
+export { runRoam, type RoamOptions, type RunResult, type ProgressEvent } from './roam/run.ts';
+export type { RoamRecord, RunSummary, RunPlan, VariantSummary, Distribution, TimelineSample } from './record/schema.ts';
+export { summarizeVariant, distribution } from './record/summary.ts';
+export { readRoams, readSummary, readPlan, isRunFolder } from './record/read.ts';
 export { analyzePingFile, analyzePingText, formatAnalysis } from './ping/analyze.ts';
 export { PingAnalyzer, type PingAnalysis, type Outage } from './ping/analyzer.ts';
 export { parsePingLine, type PingLine } from './ping/parse.ts';

@@ -3,9 +3,10 @@
  * (re)writes dir/index.html, dir/junit.xml, dir/roams.csv and the run list
  * dir/../index.html; the same files in give the same bytes out.
  */
-import { existsSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { distribution } from '../roam/summary.ts';
+import writeFileAtomic from 'write-file-atomic';
+import { distribution } from '../record/summary.ts';
 import { RIG_VERSION } from '../version.ts';
 import type { IndexData, ReportData } from './data.ts';
 import { renderPage } from './html.ts';
@@ -24,11 +25,9 @@ export interface RunReportOptions {
   index?: boolean;
 }
 
-/** Write atomically: a browser or CI upload never sees half a file. */
+/** Write atomically, with fsync: a browser or CI upload never sees half a file, a crash never leaves one. */
 function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  writeFileAtomic.sync(file, text);
 }
 
 /** Build the report data of a run folder (what index.html embeds). */

@@ -1,5 +1,5 @@
-import { distribution } from '../roam/summary.ts';
-import type { RoamRecord } from '../roam/record.ts';
+import { distribution } from '../record/summary.ts';
+import type { RoamRecord } from '../record/schema.ts';
 import { RIG_VERSION } from '../version.ts';
 import type {
   ComparisonView,

@@ -3,7 +3,8 @@ import type { PingAnalyzer } from '../ping/analyzer.ts';
 import type { PingStream } from '../controllers/ping/remote.ts';
 import type { ApEvent } from '../controllers/madwifi/station.ts';
 import type { ApName, BenchSession } from './bench-session.ts';
-import { emptyRecord, type RoamRecord } from './record.ts';
+import { emptyRecord } from './record.ts';
+import type { RoamRecord } from '../record/schema.ts';
 
 export interface CycleContext {
   session: BenchSession;
@@ -49,6 +50,7 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
   const record = emptyRecord({
     index,
     variant: ctx.variant,
+    trigger: 'crossfade',
     fromAp: from,
     toAp: to,
     fromBssid: ctx.bssids[from],

@@ -7,9 +7,11 @@ import { detectPing, pingArgv, PingStream, type PingCapabilities } from '../cont
 import { startLab, type Lab } from '../../rig/lab.ts';
 import { BenchSession, type ApName } from './bench-session.ts';
 import { runCycle } from './cycle.ts';
-import { emptyRecord, type RoamRecord } from './record.ts';
-import { RunFolder } from './run-folder.ts';
-import { summarizeVariant, type VariantSummary } from './summary.ts';
+import { emptyRecord } from './record.ts';
+import { RunFolder } from '../record/run-folder.ts';
+import { readPlan } from '../record/read.ts';
+import type { RoamRecord, RunPlan, RunSummary } from '../record/schema.ts';
+import { summarizeVariant } from '../record/summary.ts';
 import { writeRunReport } from '../report/index.ts';
 import { RIG_VERSION } from '../version.ts';
 import { flashSession, identifySession } from '../flash/session.ts';
@@ -38,47 +40,11 @@ export type ProgressEvent =
   | { kind: 'setup'; message: string }
   | { kind: 'roam'; record: RoamRecord; done: number; total: number };
 
-export interface RunSummary {
-  runDir: string;
-  bench: string;
-  inventory: string;
-  inventoryDigest: string;
-  rigVersion: string;
-  startedAt: string;
-  endedAt: string;
-  timeScale: number;
-  virtual: boolean;
-  ping: { command: string; version: string; timestampSource: string } | null;
-  attenuators: Record<string, string>;
-  /** What each device ran (the last variant flashed) and its driver banners (absent in older runs). */
-  devices?: Record<string, { variant: string; banner: string | null }>;
-  /** The same, for every variant of the run. */
-  firmwareByVariant?: Record<string, Record<string, { variant: string; banner: string | null }>>;
-  essid?: string;
-  variants: VariantSummary[];
-  /** Lost seqs that fell in no roam cycle's window (per ping stream). */
-  lostOutsideCycles: number[];
-  verdict: 'passed' | 'failed' | 'interrupted' | 'bench-failure';
-  benchFailure: string | null;
-  problems: string[];
-}
-
 export interface RunResult {
   runDir: string;
   summary: RunSummary;
   exitCode: number;
 }
-
-/** What a run was started with (run.json), so `--resume` can continue it. */
-interface RunPlan {
-  inventory: string;
-  bench: string;
-  variants: string[];
-  count: number;
-  timeScale: number;
-  startedAt: string;
-}
-
 
 /** `rig roam`: the main job, as a function. */
 export async function runRoam(opts: RoamOptions): Promise<RunResult> {
@@ -159,7 +125,7 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
   summary.endedAt = new Date().toISOString();
   summary.variants = plan.variants.map((v) => summarizeVariant(v, records.filter((r) => r.variant === v), thresholdsFor(bench.thresholds, v)));
   if (summary.verdict === 'passed' && summary.variants.some((v) => v.failures.length > 0)) summary.verdict = 'failed';
-  folder.writeJson('summary.json', summary);
+  folder.writeSummary(summary);
   await writeRunReport(folder.dir);
   folder.close();
   const exitCode =
@@ -170,14 +136,7 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
 /** Resolve what to run: from the options, or from run.json when resuming. */
 async function planRun(opts: RoamOptions): Promise<RunPlan> {
   if (opts.resume) {
-    const file = join(resolve(opts.resume), 'run.json');
-    if (!existsSync(file)) throw new UsageError(`--resume ${opts.resume}: not a run folder (no run.json)`);
-    let p: RunPlan;
-    try {
-      p = JSON.parse(readFileSync(file, 'utf8')) as RunPlan;
-    } catch {
-      throw new UsageError(`--resume ${opts.resume}: run.json is not readable JSON`);
-    }
+    const p = readPlan(resolve(opts.resume));
     return { ...p, count: opts.count ?? p.count };
   }
   if (opts.count === undefined || !Number.isInteger(opts.count) || opts.count < 1) {
@@ -496,7 +455,7 @@ function secretFromEnv(name: string): string {
 
 /** A roam the bench could not measure because something failed under it. */
 function invalidRecord(index: number, variant: string, from: ApName, to: ApName, bssids: Record<ApName, string>, s: BenchSession, reason: string): RoamRecord {
-  const r = emptyRecord({ index, variant, fromAp: from, toAp: to, fromBssid: bssids[from], tStart: s.clock.now(), fixedLossDb: s.fixedLoss(), timestampSource: 'none' });
+  const r = emptyRecord({ index, variant, trigger: 'crossfade', fromAp: from, toAp: to, fromBssid: bssids[from], tStart: s.clock.now(), fixedLossDb: s.fixedLoss(), timestampSource: 'none' });
   r.invalidReason = reason;
   return r;
 }

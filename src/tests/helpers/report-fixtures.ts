@@ -5,7 +5,7 @@
  */
 import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { RoamRecord } from '../../roam/record.ts';
+import type { RoamRecord } from '../../record/schema.ts';
 
 /** mulberry32: small, seeded, good enough for test data. */
 export function rng(seed: number): () => number {

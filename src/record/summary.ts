@@ -1,30 +1,11 @@
+/**
+ * The summary statistics of a run's records: the distributions the summary, the CLI and
+ * the report show, and each variant judged against its thresholds.
+ */
 import { max, mean, median, quantileSorted } from 'simple-statistics';
-import type { VariantThresholds } from '../inventory/schema.ts';
-import type { RoamRecord } from './record.ts';
+import type { Distribution, RoamRecord, VariantSummary, VariantThresholds } from './schema.ts';
 
-export interface Distribution {
-  median: number | null;
-  mean: number | null;
-  p95: number | null;
-  max: number | null;
-}
-
-export interface VariantSummary {
-  variant: string;
-  roams: number;
-  valid: number;
-  invalid: number;
-  lostPerRoam: Distribution;
-  outageMs: Distribution;
-  afterAssociationMs: Distribution;
-  beforeAssociationMs: Distribution;
-  /** Invalid roams by reason. */
-  invalidReasons: Record<string, number>;
-  thresholds: VariantThresholds;
-  /** Each threshold that failed, in words; empty when the variant passed. */
-  failures: string[];
-}
-
+/** Median, mean, p95 (simple-statistics' quantile) and max, rounded to 0.001; all null for no values. */
 export function distribution(values: number[]): Distribution {
   if (values.length === 0) return { median: null, mean: null, p95: null, max: null };
   const sorted = [...values].sort((a, b) => a - b);
