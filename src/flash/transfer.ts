@@ -4,7 +4,7 @@
  * stdin (dropbear boards often have no sftp-server; binary-safe: nothing goes through
  * a command line or a shell's quoting).
  */
-import type { Client as SshClient, SFTPWrapper } from 'ssh2';
+import type { SFTPWrapper } from 'ssh2';
 import { BenchError } from '../errors.ts';
 import type { SshDevice } from '../controllers/ssh/ssh-device.ts';
 import { shellQuote } from '../controllers/ssh/quote.ts';
@@ -18,25 +18,6 @@ export interface Uploader {
   readonly fallbackReason: string | null;
   upload(remotePath: string, data: Buffer): Promise<void>;
   close(): void;
-}
-
-/**
- * The SFTP session of a connection. SshDevice keeps its ssh2 client to itself; a
- * device that offers `sftp()` is asked, otherwise its client is used directly.
- */
-function openSftp(dev: SshDevice, timeoutMs: number): Promise<SFTPWrapper> {
-  const d = dev as unknown as { sftp?: () => Promise<SFTPWrapper>; client?: SshClient };
-  if (typeof d.sftp === 'function') return d.sftp();
-  const client = d.client;
-  if (!client || typeof client.sftp !== 'function') return Promise.reject(new Error('this connection cannot open SFTP'));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no answer to the sftp subsystem request within ${timeoutMs} ms`)), timeoutMs);
-    client.sftp((err, sftp) => {
-      clearTimeout(timer);
-      if (err) reject(err);
-      else resolve(sftp);
-    });
-  });
 }
 
 function sftpWrite(sftp: SFTPWrapper, path: string, data: Buffer, timeoutMs: number): Promise<void> {
@@ -58,7 +39,7 @@ export async function openUploader(dev: SshDevice, mode: 'auto' | TransferMode, 
   let reason: string | null = null;
   if (mode !== 'exec') {
     try {
-      const sftp = await openSftp(dev, timeoutMs);
+      const sftp = await dev.sftp(timeoutMs);
       return {
         mode: 'sftp',
         fallbackReason: null,
@@ -72,8 +53,9 @@ export async function openUploader(dev: SshDevice, mode: 'auto' | TransferMode, 
         close: () => sftp.end(),
       };
     } catch (err) {
-      if (!dev.connected) throw dev.disconnectedError('(sftp)');
-      reason = (err as Error).message;
+      // Only a board without SFTP falls back; a lost connection (E_DISCONNECTED) stays an error.
+      if (!(err instanceof BenchError) || err.code !== 'E_NO_SFTP') throw err;
+      reason = err.cause instanceof Error ? err.cause.message : err.message;
       if (mode === 'sftp') throw new BenchError(`${dev.name}: step upload: no SFTP on the board: ${reason}`, { code: 'E_NO_SFTP', subject: dev.name });
       log(`${dev.name}: no SFTP (${reason}); uploading with cat over exec`);
     }
