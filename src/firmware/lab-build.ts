@@ -8,12 +8,18 @@
  *       checks DIR has every module of the load order, that the modules which print a
  *       banner carry the variant's release string, and writes their size, sha256 and
  *       md5 into variants.yaml (variants.V.files.T), comments and layout kept.
+ *
+ * Both take `--manifest FILE` (default firmware/variants.yaml). The command line is
+ * parsed with node:util parseArgs; a usage error names the bad option or argument,
+ * prints the usage and exits 2, as does any other error (unknown variant, missing
+ * module file, ...).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { parseDocument } from 'yaml';
-import { ConfigError } from '../errors.ts';
+import { ConfigError, EXIT, UsageError, describeError } from '../errors.ts';
 import { DEFAULT_MANIFEST, loadManifest, md5Hex, sha256Hex, variantOf, type Manifest } from './manifest.ts';
 
 const shq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
@@ -71,31 +77,83 @@ export function record(manifestFile: string, variant: string, target: string, di
   return entries;
 }
 
-function args(argv: string[]): Map<string, string> {
-  const out = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i].startsWith('--')) out.set(argv[i].slice(2), argv[i + 1] ?? '');
+export const LAB_BUILD_USAGE =
+  'usage: lab-build.ts plan --variant V --target T [--manifest FILE]\n' +
+  '       lab-build.ts record --variant V --target T --dir DIR [--manifest FILE]';
+
+/** What the command line asks for. */
+export interface LabBuildCommand {
+  command: 'plan' | 'record';
+  variant: string;
+  target: string;
+  /** record only: the folder of the built `.ko` files. */
+  dir?: string;
+  manifest: string;
+}
+
+const OPTIONS = {
+  variant: { type: 'string' },
+  target: { type: 'string' },
+  dir: { type: 'string' },
+  manifest: { type: 'string' },
+} as const;
+
+/**
+ * Parse lab-build's arguments (after the script name). Unknown options, an option
+ * without its value, a missing or unknown command and a missing required option are
+ * UsageErrors naming what is wrong.
+ */
+export function parseLabBuildArgs(argv: string[]): LabBuildCommand {
+  // strict: false so that every problem gets our own wording; each token is checked below.
+  const { tokens } = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: false, tokens: true });
+  const values: Partial<Record<keyof typeof OPTIONS, string>> = {};
+  const positionals: string[] = [];
+  for (const t of tokens) {
+    if (t.kind === 'positional') positionals.push(t.value);
+    else if (t.kind === 'option-terminator') continue;
+    else if (!Object.hasOwn(OPTIONS, t.name)) throw new UsageError(`unknown option ${t.rawName}`);
+    else if (t.value === undefined || t.value === '') throw new UsageError(`option ${t.rawName} needs a value`);
+    else if (!t.inlineValue && t.value.startsWith('-')) throw new UsageError(`option ${t.rawName} needs a value, got the option ${t.value}`);
+    else values[t.name as keyof typeof OPTIONS] = t.value;
   }
-  return out;
+  const [command, ...extra] = positionals;
+  if (command === undefined) throw new UsageError('no command: plan or record');
+  if (command !== 'plan' && command !== 'record') throw new UsageError(`unknown command ${JSON.stringify(command)}: plan or record`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  for (const name of ['variant', 'target'] as const) {
+    if (values[name] === undefined) throw new UsageError(`${command} needs --${name}`);
+  }
+  if (command === 'record' && values.dir === undefined) throw new UsageError('record needs --dir (the folder of the built .ko files)');
+  if (command === 'plan' && values.dir !== undefined) throw new UsageError('option --dir is for record, not plan');
+  return {
+    command,
+    variant: values.variant as string,
+    target: values.target as string,
+    ...(values.dir !== undefined ? { dir: values.dir } : {}),
+    manifest: values.manifest ?? DEFAULT_MANIFEST,
+  };
+}
+
+/** Run lab-build with these arguments; returns the exit code (0, or 2 for any error). */
+export function runLabBuild(argv: string[], out: { stdout: (s: string) => void; stderr: (s: string) => void }): number {
+  try {
+    const cmd = parseLabBuildArgs(argv);
+    if (cmd.command === 'plan') {
+      out.stdout(plan(loadManifest(cmd.manifest), cmd.variant, cmd.target));
+    } else {
+      const e = record(cmd.manifest, cmd.variant, cmd.target, cmd.dir as string);
+      out.stdout(`recorded ${Object.keys(e).length} module files of ${cmd.variant} for ${cmd.target} in ${cmd.manifest}\n`);
+    }
+    return EXIT.passed;
+  } catch (err) {
+    out.stderr(`lab-build: ${describeError(err)}\n${err instanceof UsageError ? `${LAB_BUILD_USAGE}\n` : ''}`);
+    return EXIT.usage;
+  }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const [cmd, ...rest] = process.argv.slice(2);
-  const a = args(rest);
-  const variant = a.get('variant');
-  const target = a.get('target');
-  const manifestFile = a.get('manifest') ?? DEFAULT_MANIFEST;
-  try {
-    if (!variant || !target || (cmd !== 'plan' && cmd !== 'record') || (cmd === 'record' && !a.get('dir'))) {
-      throw new ConfigError('usage: lab-build.ts plan --variant V --target T | record --variant V --target T --dir DIR [--manifest FILE]');
-    }
-    if (cmd === 'plan') process.stdout.write(plan(loadManifest(manifestFile), variant, target));
-    else {
-      const e = record(manifestFile, variant, target, a.get('dir') as string);
-      process.stdout.write(`recorded ${Object.keys(e).length} module files of ${variant} for ${target} in ${manifestFile}\n`);
-    }
-  } catch (err) {
-    process.stderr.write(`lab-build: ${(err as Error).message}\n`);
-    process.exitCode = 2;
-  }
+  process.exitCode = runLabBuild(process.argv.slice(2), {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+  });
 }

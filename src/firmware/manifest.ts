@@ -1,16 +1,19 @@
 /**
  * `firmware/variants.yaml`: which madwifi builds exist (variants), the patches each
  * one is made of, its module files per target with their checksums, the dmesg
- * banners a board prints when it runs it, and the load order. Parsed with `yaml`
- * (positions kept), validated with zod; every error names the file, the YAML path and
- * the line (ConfigError, exit 2).
+ * banners a board prints when it runs it, and the load order. Parsed and validated
+ * by the inventory's YAML reader (src/inventory/yaml-source.ts: positions kept, zod);
+ * every error names the file, the YAML path, the line and the column, pointing at the
+ * bad value, the unknown key or the mapping a key is missing from (ConfigError, exit 2):
+ *
+ *   /x/variants.yaml: loadOrder.9 (line 21, column 172): expected ath_rate_sample (a dependency of ath_pci) to be loaded before ath_pci, got "ath_pci"
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { LineCounter, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
+import { readYamlWithSchema, type ProblemLine } from '../inventory/yaml-source.ts';
 
 /** The manifest shipped in the repository. */
 export const DEFAULT_MANIFEST = resolve(import.meta.dirname, '../../firmware/variants.yaml');
@@ -173,35 +176,28 @@ export interface ModuleFile {
   md5: string;
 }
 
-function positionOf(doc: Document, lc: LineCounter, path: (string | number)[]): string {
-  for (let n = path.length; n >= 0; n--) {
-    const node = doc.getIn(path.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node && typeof node === 'object' && node.range) {
-      const { line, col } = lc.linePos(node.range[0]);
-      return `line ${line}, column ${col}`;
-    }
-  }
-  return 'line ?';
-}
+/**
+ * `/x/variants.yaml: loadOrder.9 (line 21, column 172): text`: the manifest's error
+ * layout (the path as `doc.getIn` takes it; "(top)" for the document itself).
+ */
+const manifestProblemLine: ProblemLine = (shown, pos, path, text) => {
+  const where = `line ${pos.line}, column ${pos.col}`;
+  if (path === undefined) return `${shown}: ${where}: ${text}`;
+  const dotted = path.filter((p) => typeof p !== 'symbol').join('.');
+  return `${shown}: ${dotted || '(top)'} (${where}): ${text}`;
+};
 
 /** Parse and validate a manifest's text (exported for tests; `loadManifest` reads the file). */
 export function parseManifest(text: string, file: string): Manifest {
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const { line, col } = lc.linePos(e.pos[0]);
-    throw new ConfigError(`${file}: line ${line}, column ${col}: not valid YAML: ${e.message.split('\n')[0]}`, { code: 'E_MANIFEST' });
-  }
-  const parsed = ManifestSchema.safeParse(doc.toJS());
-  if (!parsed.success) {
-    const lines = parsed.error.issues.slice(0, 5).map((i) => {
-      const path = i.path.filter((p): p is string | number => typeof p !== 'symbol');
-      return `${file}: ${path.join('.') || '(top)'} (${positionOf(doc, lc, path)}): ${i.message}`;
-    });
-    throw new ConfigError(lines.join('\n'), { code: 'E_MANIFEST' });
-  }
-  return { ...parsed.data, file, dir: dirname(file) };
+  const data = readYamlWithSchema(text, ManifestSchema, {
+    shown: file,
+    subject: file,
+    codes: { syntax: 'E_MANIFEST', invalid: 'E_MANIFEST' },
+    emptyText: 'the firmware manifest is empty (expected a mapping with version, madwifi, kernel, loadOrder, modules, patches, targets, variants)',
+    notMappingText: 'expected a mapping at the top level (version, madwifi, kernel, moduleDir, stagingDir, loadOrder, modules, patches, targets, variants)',
+    line: manifestProblemLine,
+  });
+  return { ...data, file, dir: dirname(file) };
 }
 
 export function loadManifest(file: string = DEFAULT_MANIFEST): Manifest {

@@ -1,24 +1,18 @@
 /**
- * Loading the inventory: read the file, parse YAML keeping source positions,
- * validate with zod, resolve file paths relative to the inventory's folder.
- *
- * Every problem becomes ONE ConfigError whose message has one line per
- * problem, each naming the file, line:column and YAML path:
+ * Loading the inventory: read the file (size and encoding limits), parse and
+ * validate it (yaml-source.ts: YAML with positions, zod, one ConfigError
+ * naming file:line:col and YAML path for every problem), resolve file paths
+ * relative to the inventory's folder, and select a bench.
  *
  *   inventory.yaml:23:15: benches.virtual.devices.ap1.port: expected an integer 1..65535 (0 only on a virtual bench), got "abc"
- *
- * Positions: a bad value points at the value; an unknown key, a bad map key
- * or a problem with a whole mapping points at its key; a missing key points
- * at the key of the mapping it is missing from.
  */
 import { createHash } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { LineCounter, isAlias, isMap, isScalar, isSeq, parseDocument, type Document } from 'yaml';
-import type { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { DEVICE_NAMES, InventorySchema, type Bench, type Inventory } from './schema.ts';
+import { readYamlWithSchema } from './yaml-source.ts';
 
 export interface LoadedInventory {
   /** Absolute path of the inventory file. */
@@ -35,8 +29,6 @@ export interface SelectedBench {
   bench: Bench;
 }
 
-/** At most this many problems are listed; the rest are counted. */
-const MAX_PROBLEMS = 10;
 /** An inventory is a few kilobytes; anything this large is the wrong file. */
 const MAX_BYTES = 1024 * 1024;
 
@@ -48,15 +40,6 @@ export const INVENTORY_ERROR_CODES = {
   invalid: 'E_INVENTORY_INVALID',
   unknownBench: 'E_INVENTORY_UNKNOWN_BENCH',
 } as const;
-
-type YamlPath = readonly PropertyKey[];
-
-interface Problem {
-  /** Character offset in the source, when known. */
-  offset?: number;
-  path?: YamlPath;
-  text: string;
-}
 
 export async function loadInventory(file: string): Promise<LoadedInventory> {
   const abs = path.resolve(file);
@@ -73,62 +56,14 @@ export async function loadInventory(file: string): Promise<LoadedInventory> {
     throw new ConfigError(`${shown}: inventory is not UTF-8 text`, { code: INVENTORY_ERROR_CODES.syntax, subject: abs });
   }
 
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
-  const where = (offset: number | undefined): string => {
-    const { line, col } = lineCounter.linePos(offset ?? 0);
-    return `${shown}:${line}:${col}`;
-  };
-  const fail = (problems: Problem[], code: string): never => {
-    throw new ConfigError(formatProblems(problems, where, shown), { code, subject: abs });
-  };
-
-  const yamlProblems: Problem[] = [...doc.errors, ...doc.warnings].map((err) => {
-    const offset = err.pos[0];
-    if (err.code === 'DUPLICATE_KEY') {
-      const found = pathOfKeyAt(doc, offset);
-      const key = found !== undefined ? String(found[found.length - 1]) : text.slice(err.pos[0], err.pos[1]).trim();
-      return { offset, path: found, text: `duplicate key ${JSON.stringify(key)} (each key may appear once in a mapping)` };
-    }
-    return { offset, text: `YAML ${err.name === 'YAMLWarning' ? 'problem' : 'syntax error'}: ${oneLine(err.message)}` };
+  const inventory = readYamlWithSchema(text, InventorySchema, {
+    shown,
+    subject: abs,
+    codes: { syntax: INVENTORY_ERROR_CODES.syntax, invalid: INVENTORY_ERROR_CODES.invalid },
+    emptyText: 'inventory is empty (expected a mapping with version and benches)',
+    notMappingText: 'expected a mapping at the top level (version, defaultBench, benches)',
+    merge: true,
   });
-  if (yamlProblems.length > 0) fail(yamlProblems, INVENTORY_ERROR_CODES.syntax);
-
-  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
-    fail([{ offset: 0, text: 'inventory is empty (expected a mapping with version and benches)' }], INVENTORY_ERROR_CODES.invalid);
-  }
-  let data: unknown;
-  try {
-    data = doc.toJS({ maxAliasCount: 100 });
-  } catch (err) {
-    fail([{ offset: 0, text: `YAML problem: ${oneLine(err instanceof Error ? err.message : String(err))}` }], INVENTORY_ERROR_CODES.syntax);
-  }
-  if (!isPlainObject(data)) {
-    fail(
-      [{ offset: doc.contents?.range?.[0], text: `expected a mapping at the top level (version, defaultBench, benches), got ${repr(data)}` }],
-      INVENTORY_ERROR_CODES.invalid,
-    );
-  }
-
-  // Keys each strict object allows, captured while zod builds its issues, for "did you mean".
-  const allowedKeys = new Map<string, string[]>();
-  const result = InventorySchema.safeParse(data, {
-    error: (iss) => {
-      if (iss.code === 'unrecognized_keys') {
-        // The issue's `inst` is the object schema that saw the key; its shape lists the allowed keys.
-        const shape = (iss.inst as { _zod?: { def?: { shape?: Record<string, unknown> } } } | undefined)?._zod?.def?.shape;
-        if (shape) allowedKeys.set(pathKey(iss.path ?? []), Object.keys(shape));
-      }
-      return undefined;
-    },
-  });
-  if (!result.success) {
-    const issues = result.error.issues;
-    const problems = issues.flatMap((issue) => describeIssue(issue, doc, data, allowedKeys));
-    fail(problems, INVENTORY_ERROR_CODES.invalid);
-  }
-
-  const inventory = result.data!;
   for (const bench of Object.values(inventory.benches)) {
     for (const name of DEVICE_NAMES) {
       const device = bench.devices[name];
@@ -207,7 +142,7 @@ function errnoCode(err: unknown): string | undefined {
 function errnoText(err: unknown): string {
   const code = errnoCode(err);
   if (code === 'EACCES' || code === 'EPERM') return `permission denied (${code})`;
-  return code ?? oneLine(err instanceof Error ? err.message : String(err));
+  return code ?? (err instanceof Error ? err.message : String(err)).replace(/\s+/g, ' ').trim();
 }
 
 function resolveFrom(dir: string, p: string): string {
@@ -220,249 +155,4 @@ function resolveFrom(dir: string, p: string): string {
 function displayName(abs: string): string {
   const rel = path.relative(process.cwd(), abs);
   return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel : abs;
-}
-
-// --------------------------------------------------------------------------
-// Turning zod issues into positioned lines
-// --------------------------------------------------------------------------
-
-function describeIssue(
-  issue: z.core.$ZodIssue,
-  doc: Document,
-  data: unknown,
-  allowedKeys: Map<string, string[]>,
-): Problem[] {
-  const base = issue.path;
-
-  if (issue.code === 'unrecognized_keys') {
-    const allowed = allowedKeys.get(pathKey(base)) ?? [];
-    return issue.keys.map((key) => {
-      const keyPath = [...base, key];
-      const loc = locate(doc, keyPath);
-      const near = closest(key, allowed);
-      const hint = near !== undefined ? `did you mean ${near}?` : allowed.length > 0 ? `expected one of: ${allowed.join(', ')}` : '';
-      return { offset: offsetOf(loc, 'key'), path: keyPath, text: `unknown key${hint ? ` (${hint})` : ''}` };
-    });
-  }
-
-  if (issue.code === 'invalid_key') {
-    const key = base[base.length - 1];
-    const inner = issue.issues[0]?.message ?? issue.message;
-    return [{ offset: offsetOf(locate(doc, base), 'key'), path: base, text: `${inner}, got key ${JSON.stringify(String(key))}` }];
-  }
-
-  const loc = locate(doc, base);
-  const value = valueAt(data, base);
-  if (!value.present) {
-    return [{ offset: offsetOf(loc, 'key'), path: base, text: `required key missing (${issue.message})` }];
-  }
-
-  let text = issue.message;
-  if (issue.code === 'invalid_type' && (issue.expected === 'object' || issue.expected === 'record')) {
-    text = 'expected a mapping (key: value lines)';
-  }
-  const v = value.value;
-  const isCollection = typeof v === 'object' && v !== null;
-  if (issue.code !== 'custom' || !isCollection) {
-    text += `, got ${repr(v)}`;
-    if (issue.code === 'invalid_type' && issue.expected === 'string' && (typeof v === 'number' || typeof v === 'boolean')) {
-      text += ' (YAML read it as a ' + typeof v + '; quote it)';
-    }
-  }
-  return [{ offset: offsetOf(loc, isCollection ? 'key' : 'value'), path: base, text }];
-}
-
-interface Located {
-  /** Whether the whole path exists in the document. */
-  found: boolean;
-  /** The node at the path (found) or the deepest existing ancestor (not found). */
-  node: unknown;
-  /** The key node of `node` in its parent mapping, when it has one. */
-  keyNode: unknown;
-}
-
-/** Walk the YAML document along a path (through aliases and << merge keys). */
-function locate(doc: Document, p: YamlPath): Located {
-  let node: unknown = deref(doc, doc.contents);
-  let keyNode: unknown = null;
-  for (const seg of p) {
-    if (isMap(node)) {
-      const pair = findPair(doc, node, String(seg), 0);
-      if (!pair) return { found: false, node, keyNode };
-      keyNode = pair.key;
-      node = deref(doc, pair.value);
-    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
-      keyNode = null;
-      node = deref(doc, node.items[seg]);
-    } else {
-      return { found: false, node, keyNode };
-    }
-  }
-  return { found: true, node, keyNode };
-}
-
-interface PairLike {
-  key: unknown;
-  value: unknown;
-}
-
-function findPair(doc: Document, map: { items: PairLike[] }, key: string, depth: number): PairLike | undefined {
-  for (const pair of map.items) {
-    if (isScalar(pair.key) && String(pair.key.value) === key) return pair;
-  }
-  if (depth > 10) return undefined;
-  for (const pair of map.items) {
-    if (!isScalar(pair.key) || !isMergeKey(pair.key.value)) continue;
-    const src = deref(doc, pair.value);
-    const sources = isSeq(src) ? src.items.map((i) => deref(doc, i)) : [src];
-    for (const s of sources) {
-      if (isMap(s)) {
-        const found = findPair(doc, s, key, depth + 1);
-        if (found) return found;
-      }
-    }
-  }
-  return undefined;
-}
-
-/** `<<` as the merge option parses it (a symbol), or as a plain string key. */
-function isMergeKey(v: unknown): boolean {
-  return v === '<<' || (typeof v === 'symbol' && v.description === '<<');
-}
-
-function deref(doc: Document, node: unknown): unknown {
-  let n = node;
-  for (let i = 0; i < 10 && isAlias(n); i++) n = n.resolve(doc);
-  return n;
-}
-
-function rangeStart(node: unknown): number | undefined {
-  const range = (node as { range?: [number, number, number] } | null)?.range;
-  return range?.[0];
-}
-
-/**
- * Where to point: at the value (a bad scalar) or at the key (an unknown key,
- * a whole mapping). A missing key points at the key of the mapping it is
- * missing from.
- */
-function offsetOf(loc: Located, prefer: 'key' | 'value'): number | undefined {
-  const keyStart = rangeStart(loc.keyNode);
-  const nodeStart = rangeStart(loc.node);
-  if (!loc.found) return keyStart ?? nodeStart;
-  const emptyValue = isScalar(loc.node) && loc.node.value === null;
-  if (prefer === 'key' || emptyValue || !isScalar(loc.node)) return keyStart ?? nodeStart;
-  return nodeStart ?? keyStart;
-}
-
-/** The path of the mapping key starting at `offset` (for duplicate keys). */
-function pathOfKeyAt(doc: Document, offset: number): YamlPath | undefined {
-  const walk = (node: unknown, p: PropertyKey[], depth: number): YamlPath | undefined => {
-    if (depth > 50) return undefined;
-    if (isMap(node)) {
-      for (const pair of node.items) {
-        const key = isScalar(pair.key) ? String(pair.key.value) : '?';
-        if (rangeStart(pair.key) === offset) return [...p, key];
-        const inner = walk(pair.value, [...p, key], depth + 1);
-        if (inner) return inner;
-      }
-    } else if (isSeq(node)) {
-      for (let i = 0; i < node.items.length; i++) {
-        const inner = walk(node.items[i], [...p, i], depth + 1);
-        if (inner) return inner;
-      }
-    }
-    return undefined;
-  };
-  return walk(doc.contents, [], 0);
-}
-
-function valueAt(data: unknown, p: YamlPath): { present: boolean; value?: unknown } {
-  let cur: unknown = data;
-  for (const seg of p) {
-    if (typeof cur !== 'object' || cur === null || typeof seg === 'symbol' || !Object.hasOwn(cur, seg)) {
-      return { present: false };
-    }
-    cur = (cur as Record<PropertyKey, unknown>)[seg];
-  }
-  return { present: true, value: cur };
-}
-
-// --------------------------------------------------------------------------
-// Formatting
-// --------------------------------------------------------------------------
-
-function formatProblems(problems: Problem[], where: (offset: number | undefined) => string, shown: string): string {
-  const sorted = [...problems].sort((a, b) => (a.offset ?? 0) - (b.offset ?? 0));
-  const lines = [...new Set(sorted.map((p) => `${where(p.offset)}: ${p.path && p.path.length > 0 ? `${formatPath(p.path)}: ` : ''}${p.text}`))];
-  if (lines.length > MAX_PROBLEMS) {
-    const more = lines.length - MAX_PROBLEMS;
-    return [...lines.slice(0, MAX_PROBLEMS), `${shown}: ... and ${more} more problem${more === 1 ? '' : 's'}`].join('\n');
-  }
-  return lines.join('\n');
-}
-
-/** benches.virtual.devices.ap1.port; odd keys quoted: benches["a b"].essid */
-export function formatPath(p: YamlPath): string {
-  let out = '';
-  for (const seg of p) {
-    if (typeof seg === 'number') out += `[${seg}]`;
-    else if (typeof seg === 'string' && /^[A-Za-z0-9_-]+$/.test(seg)) out += out === '' ? seg : `.${seg}`;
-    else out += `[${JSON.stringify(String(seg))}]`;
-  }
-  return out;
-}
-
-function pathKey(p: YamlPath): string {
-  return JSON.stringify(p.map((s) => (typeof s === 'symbol' ? String(s) : s)));
-}
-
-/** A value as it may appear in a one-line message (never a raw newline). */
-function repr(v: unknown): string {
-  if (v === undefined) return 'nothing';
-  if (v === null) return 'nothing (empty value)';
-  if (typeof v === 'string') {
-    const s = JSON.stringify(v);
-    return s.length > 60 ? `${s.slice(0, 56)}..."` : s;
-  }
-  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return typeof v;
-}
-
-function oneLine(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Map) && !(v instanceof Set);
-}
-
-/** The allowed key closest to a typo, if it is close enough. */
-function closest(key: string, allowed: string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const a of allowed) {
-    const d = a.toLowerCase() === key.toLowerCase() ? 0 : levenshtein(key, a);
-    if (d < bestD) {
-      bestD = d;
-      best = a;
-    }
-  }
-  return best !== undefined && bestD <= Math.max(1, Math.floor(key.length / 3)) ? best : undefined;
-}
-
-function levenshtein(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
 }
