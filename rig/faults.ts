@@ -1,13 +1,29 @@
-import type { MiniCircuitsServer } from './attenuator/minicircuits-server.ts';
+import type { VirtualAttenuator } from './attenuator/types.ts';
 import { ApBoard } from './device/ap-board.ts';
 import type { Board } from './device/board.ts';
 import { ClientBoard } from './device/client-board.ts';
 import type { VirtualSshServer } from './ssh/server.ts';
 import type { World } from './world/world.ts';
 
-import { FAULT_KINDS, type FaultKind } from './fault-kinds.ts';
+import type { FaultKind } from '../src/inventory/fault-kinds.ts';
 
-export { FAULT_KINDS, type FaultKind };
+export type { FaultKind };
+
+/**
+ * Every fault kind the inventory knows, each with what it does on this rig. A Record over
+ * the inventory's FaultKind: the type checker fails when the two lists differ.
+ */
+const FAULT_EFFECTS: Record<FaultKind, string> = {
+  'drop-ssh': "cut the device's SSH connections",
+  reboot: 'reboot the device: SSH refused for a while, runtime state lost',
+  'attenuator-timeout': 'the attenuator stops answering',
+  'attenuator-garbage': 'the attenuator answers nonsense',
+  'kill-ping': "SIGKILL the client's ping",
+  'busybox-ping-exit': 'the ping exits as busybox does on a failed sendto',
+  'never-roam': "the client's roam check is off for one cycle",
+  'clock-jump': "the device's wall clock jumps",
+};
+export const FAULT_KINDS = Object.keys(FAULT_EFFECTS) as FaultKind[];
 
 export interface FaultSpec {
   kind: FaultKind;
@@ -74,7 +90,7 @@ export class FaultInjector {
     private readonly world: World,
     private readonly boards: Record<string, Board>,
     private readonly ssh: Record<string, VirtualSshServer>,
-    private readonly attenuators: Record<string, MiniCircuitsServer>,
+    private readonly attenuators: Record<string, VirtualAttenuator>,
   ) {}
 
   /** Faults for later: by roam (needs cycle markers) or by model time since start. */

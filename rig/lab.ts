@@ -2,7 +2,8 @@ import type { Bench } from '../src/inventory/schema.ts';
 import { ApBoard } from './device/ap-board.ts';
 import { ClientBoard } from './device/client-board.ts';
 import type { Board } from './device/board.ts';
-import { startMiniCircuitsServer, type MiniCircuitsServer } from './attenuator/minicircuits-server.ts';
+import { startVirtualAttenuators } from './attenuator/bench-attenuators.ts';
+import type { VirtualAttenuator } from './attenuator/types.ts';
 import { ensureClientKey, generateKeyPair } from './keys.ts';
 import { startSshServer, type VirtualSshServer } from './ssh/server.ts';
 import { World } from './world/world.ts';
@@ -34,7 +35,9 @@ export interface LabOptions {
 
 export interface LabEndpoints {
   devices: Record<string, { host: string; port: number; hostKeyFingerprint: string }>;
-  attenuators: Record<string, { host: string; httpPort: number; telnetPort: number | null }>;
+  /** Per attenuator: its ports; `httpPort` 0 when the unit has no HTTP interface (the Weinschel 8310: telnet only). */
+  /** `port`: the one the inventory's protocol uses; `httpPort` is 0 for a unit without HTTP. */
+  attenuators: Record<string, { host: string; port: number; httpPort: number; telnetPort: number | null }>;
 }
 
 export interface Lab {
@@ -43,7 +46,7 @@ export interface Lab {
   readonly timeScale: number;
   readonly boards: Record<string, Board>;
   readonly ssh: Record<string, VirtualSshServer>;
-  readonly attenuators: Record<string, MiniCircuitsServer>;
+  readonly attenuators: Record<string, VirtualAttenuator>;
   readonly faults: FaultInjector;
   /** Each board's kernel: loaded modules, dmesg, firmware faults (corrupted upload, failing insmod, reboot mid-flash). */
   readonly kernel: Record<string, VirtualKernel>;
@@ -59,9 +62,9 @@ const AP_BSSID: Record<string, string> = { ap1: '00:03:7F:0A:00:01', ap2: '00:03
 const CLIENT_MAC = '00:03:7F:0C:00:01';
 
 /**
- * Start the virtual rig for a bench: one SSH server per device, one Mini-Circuits
- * HTTP (and telnet) server per attenuator, all on loopback, and the world model
- * behind them.
+ * Start the virtual rig for a bench: one SSH server per device, one virtual unit
+ * per attenuator (of its model: Mini-Circuits HTTP and telnet, Weinschel 8310
+ * telnet), all on loopback, and the world model behind them.
  */
 export async function startLab(opts: LabOptions): Promise<Lab> {
   const { bench } = opts;
@@ -93,7 +96,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   };
 
   const ssh: Record<string, VirtualSshServer> = {};
-  const attenuators: Record<string, MiniCircuitsServer> = {};
+  const attenuators: Record<string, VirtualAttenuator> = {};
   let kernel: Record<string, VirtualKernel>;
   try {
     // Every board boots the madwifi modules in its flash (firmware/virtual/<variant>/).
@@ -133,23 +136,18 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         log: opts.log,
       });
     }
-    let unit = 0;
-    for (const [name, spec] of Object.entries(bench.attenuators)) {
-      unit++;
-      const wantedPort = Number(spec.address.slice(spec.address.lastIndexOf(':') + 1));
-      const channel = spec.channel;
-      attenuators[name] = await startMiniCircuitsServer({
-        model: spec.model,
-        serial: `1190101${String(unit).padStart(4, '0')}`,
+    // One virtual unit per attenuator, chosen by its model (rig/attenuator/registry.ts).
+    Object.assign(
+      attenuators,
+      await startVirtualAttenuators(bench.attenuators, {
         host,
-        httpPort: spec.protocol === 'http' ? wantedPort : 0,
-        telnetPort: spec.protocol === 'telnet' ? wantedPort : 0,
         initialDb: maxDb,
-        onChange: (ch, db) => {
-          if (ch === channel) world.setAttenuation(spec.path, db);
+        onChange: (name, ch, db) => {
+          const spec = bench.attenuators[name];
+          if (ch === spec.channel) world.setAttenuation(spec.path, db);
         },
-      });
-    }
+      }),
+    );
   } catch (err) {
     await stopAll();
     throw err;
@@ -157,7 +155,10 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
 
   const endpoints: LabEndpoints = { devices: {}, attenuators: {} };
   for (const [name, s] of Object.entries(ssh)) endpoints.devices[name] = { host, port: s.port, hostKeyFingerprint: s.hostKeyFingerprint };
-  for (const [name, a] of Object.entries(attenuators)) endpoints.attenuators[name] = { host, httpPort: a.httpPort, telnetPort: a.telnetPort };
+  for (const [name, a] of Object.entries(attenuators)) {
+    const port = (bench.attenuators[name].protocol === 'http' ? a.ports.http : a.ports.telnet) ?? 0;
+    endpoints.attenuators[name] = { host, port, httpPort: a.ports.http ?? 0, telnetPort: a.ports.telnet };
+  }
 
   const faults = new FaultInjector(world, boards, ssh, attenuators);
   faults.schedule([...(virtual.faults ?? []), ...(opts.faults ?? [])]);

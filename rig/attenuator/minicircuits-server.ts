@@ -1,17 +1,24 @@
 /**
  * The virtual Mini-Circuits programmable attenuator: one unit (RCDAT / RUDAT single
  * channel, RC4DAT / RC8DAT multi-channel) speaking the unit's HTTP protocol and,
- * optionally, its telnet protocol, on loopback. See design/attenuators.md.
+ * optionally, its telnet protocol (no prompt, one client at a time), on loopback.
+ * See design/attenuators.md.
  *
  * Deliberately independent of the controller's driver code (src/controllers/attenuator):
- * the two sides are written from the protocol description and tested against each other.
+ * the two sides are written from the protocol description and tested against each other;
+ * the telnet side is the rig's own (telnet-line-server.ts).
  */
 import * as http from 'node:http';
-import { stripTelnetNegotiation } from '../../src/controllers/attenuator/minicircuits-telnet.ts';
-import * as net from 'node:net';
-import { randomBytes } from 'node:crypto';
+import type * as net from 'node:net';
+import { VirtualRigError } from '../errors.ts';
+import { garbageReply } from './garbage-reply.ts';
+import { startTelnetLineServer, type TelnetLineServer } from './telnet-line-server.ts';
+import type { VirtualAttenuator, VirtualAttenuatorFault, VirtualAttenuatorSpec } from './types.ts';
 
-export type MiniCircuitsFault = null | 'timeout' | 'garbage';
+export type MiniCircuitsFault = VirtualAttenuatorFault | null;
+
+/** Model families this virtual unit answers for (prefix of the model string). */
+export const MINICIRCUITS_MODEL_PREFIXES = ['RCDAT', 'RUDAT', 'RC4DAT', 'RC8DAT'] as const;
 
 export interface MiniCircuitsServerOptions {
   /** e.g. `RCDAT-6000-60`, `RUDAT-6000-30`, `RC4DAT-6G-95`, `RC8DAT-6G-95`. */
@@ -38,20 +45,13 @@ export interface MiniCircuitsRequestRecord {
   reply: string | null;
 }
 
-export interface MiniCircuitsServer {
+export interface MiniCircuitsServer extends VirtualAttenuator {
   readonly httpPort: number;
   readonly telnetPort: number | null;
-  readonly model: string;
-  readonly serial: string;
-  readonly channels: number;
-  readonly maxDb: number;
-  /** Current attenuation of a channel (1-based). */
-  get(channel: number): number;
   /** Every command the unit saw, in order (HTTP and telnet together). Grows for the life of the unit (about 100 bytes a request). */
   readonly requests: readonly MiniCircuitsRequestRecord[];
   /** `timeout`: accept each request but never answer; `garbage`: answer random non-protocol bytes; null: behave. */
   setFault(fault: MiniCircuitsFault): void;
-  close(): Promise<void>;
 }
 
 export const MINICIRCUITS_STEP_DB = 0.25;
@@ -64,11 +64,19 @@ interface UnitModel {
 
 function describeModel(model: string): UnitModel {
   const m = /^(RUDAT|RCDAT|RC4DAT|RC8DAT)-([A-Z0-9.]+)-(\d+(?:\.\d+)?)$/i.exec(model.trim());
-  if (!m) throw new Error(`virtual Mini-Circuits unit: unsupported model "${model}" (expected e.g. RCDAT-6000-60 or RC4DAT-6G-95)`);
+  if (!m) {
+    throw new VirtualRigError(
+      `virtual Mini-Circuits unit: unsupported model "${model}" (expected e.g. RCDAT-6000-60 or RC4DAT-6G-95)`,
+      'E_VIRTUAL_ATTENUATOR_MODEL',
+      'config',
+    );
+  }
   const prefix = m[1].toUpperCase();
   const channels = prefix === 'RC4DAT' ? 4 : prefix === 'RC8DAT' ? 8 : 1;
   const maxDb = Number(m[3]);
-  if (!(maxDb > 0)) throw new Error(`virtual Mini-Circuits unit: model "${model}" has no maximum attenuation`);
+  if (!(maxDb > 0)) {
+    throw new VirtualRigError(`virtual Mini-Circuits unit: model "${model}" has no maximum attenuation`, 'E_VIRTUAL_ATTENUATOR_MODEL', 'config');
+  }
   return { family: `${m[1]}-${m[2]}`, maxDb, channels };
 }
 
@@ -83,7 +91,9 @@ export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): 
   const serial = opts.serial ?? '11901010034';
   const host = opts.host ?? '127.0.0.1';
   const initial = opts.initialDb ?? 0;
-  if (!(initial >= 0 && initial <= unit.maxDb)) throw new Error(`initialDb ${initial} outside 0..${unit.maxDb}`);
+  if (!(initial >= 0 && initial <= unit.maxDb)) {
+    throw new VirtualRigError(`virtual ${model}: initial attenuation ${initial} dB is outside the unit's range 0..${unit.maxDb} dB`, 'E_VIRTUAL_ATTENUATOR_RANGE', 'config');
+  }
   const values: number[] = new Array(unit.channels).fill(Math.round(initial / MINICIRCUITS_STEP_DB) * MINICIRCUITS_STEP_DB);
   const requests: MiniCircuitsRequestRecord[] = [];
   let fault: MiniCircuitsFault = null;
@@ -140,15 +150,6 @@ export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): 
     return unrecognized;
   }
 
-  function garbage(): Buffer {
-    // Starts with a byte no reply of the protocol starts with, then random bytes
-    // without CR / LF (so a line-oriented client sees exactly one bad line).
-    const body = randomBytes(8 + Math.floor(Math.random() * 16));
-    for (let i = 0; i < body.length; i++) if (body[i] === 0x0a || body[i] === 0x0d) body[i] = 0x7e;
-    body[0] = 0x80 | body[0];
-    return body;
-  }
-
   // ---- HTTP ----
   const httpServer = http.createServer((req, res) => {
     let path = req.url ?? '/';
@@ -162,7 +163,7 @@ export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): 
     if (fault === 'timeout') return; // accepted, never answered (closed with the server or by the client)
     if (fault === 'garbage') {
       res.writeHead(200, { 'Content-Type': 'text/html' });
-      res.end(garbage());
+      res.end(garbageReply());
       return;
     }
     const cmd = path.startsWith('/') ? path.slice(1) : path;
@@ -173,59 +174,31 @@ export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): 
   });
   httpServer.keepAliveTimeout = 5000;
 
-  // ---- telnet ----
-  let telnetServer: net.Server | null = null;
-  let telnetClient: net.Socket | null = null;
-  const telnetSockets = new Set<net.Socket>();
+  await listen(httpServer, opts.httpPort ?? 0, host);
+
+  // ---- telnet: the same commands, one per line, no prompt, one client at a time ----
+  let telnetServer: TelnetLineServer | null = null;
   if (opts.telnetPort !== null) {
-    telnetServer = net.createServer((socket) => {
-      telnetSockets.add(socket);
-      socket.on('close', () => {
-        telnetSockets.delete(socket);
-        if (telnetClient === socket) telnetClient = null;
-      });
-      socket.on('error', () => {
-        /* client went away */
-      });
-      if (telnetClient !== null) {
-        // One telnet client at a time: the unit drops a second one.
-        socket.destroy();
-        return;
-      }
-      telnetClient = socket;
-      socket.on('end', () => {
-        if (telnetClient === socket) telnetClient = null;
-      });
-      let buf = Buffer.alloc(0);
-      socket.on('data', (chunk: Buffer) => {
-        buf = Buffer.concat([buf, chunk]);
-        for (;;) {
-          const nl = buf.indexOf(0x0a);
-          if (nl < 0) break;
-          const lineBytes = stripTelnetNegotiation(buf.subarray(0, nl));
-          buf = buf.subarray(nl + 1);
-          const line = lineBytes.toString('latin1').replace(/\r$/, '').trim();
-          if (line === '') continue;
+    try {
+      telnetServer = await startTelnetLineServer({
+        host,
+        port: opts.telnetPort ?? 0,
+        oneClientAtATime: true,
+        onLine(raw, session) {
+          const line = raw.trim();
+          if (line === '') return;
           const record: MiniCircuitsRequestRecord = { protocol: 'telnet', command: line, reply: null };
           requests.push(record);
-          if (fault === 'timeout') continue;
+          if (fault === 'timeout') return;
           if (fault === 'garbage') {
-            socket.write(Buffer.concat([garbage(), Buffer.from('\r\n')]));
-            continue;
+            session.reply(garbageReply());
+            return;
           }
           const reply = execute(line);
           record.reply = reply;
-          socket.write(`${reply}\r\n`);
-        }
-        if (buf.length > 4096) socket.destroy(); // no line ending in sight: not a client of ours
+          session.reply(reply);
+        },
       });
-    });
-  }
-
-  await listen(httpServer, opts.httpPort ?? 0, host);
-  if (telnetServer) {
-    try {
-      await listen(telnetServer, opts.telnetPort ?? 0, host);
     } catch (err) {
       httpServer.closeAllConnections();
       await new Promise<void>((r) => httpServer.close(() => r()));
@@ -233,12 +206,13 @@ export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): 
     }
   }
   const httpPort = (httpServer.address() as net.AddressInfo).port;
-  const telnetPort = telnetServer ? (telnetServer.address() as net.AddressInfo).port : null;
+  const telnetPort = telnetServer ? telnetServer.port : null;
 
   let closed: Promise<void> | null = null;
   return {
     httpPort,
     telnetPort,
+    ports: { http: httpPort, telnet: telnetPort },
     model,
     serial,
     channels: unit.channels,
@@ -256,11 +230,7 @@ export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): 
       closed = (async () => {
         const waits: Promise<void>[] = [new Promise<void>((r) => httpServer.close(() => r()))];
         httpServer.closeAllConnections();
-        if (telnetServer) {
-          const ts = telnetServer;
-          waits.push(new Promise<void>((r) => ts.close(() => r())));
-          for (const s of telnetSockets) s.destroy();
-        }
+        if (telnetServer) waits.push(telnetServer.close());
         await Promise.all(waits);
       })();
       return closed;
@@ -268,7 +238,23 @@ export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): 
   };
 }
 
-function listen(server: net.Server | http.Server, port: number, host: string): Promise<void> {
+/**
+ * The registry's factory: the unit answers on the inventory's protocol at the inventory's
+ * port, and on the other protocol at a free port (a real unit has both).
+ */
+export function startMiniCircuitsUnit(spec: VirtualAttenuatorSpec): Promise<MiniCircuitsServer> {
+  return startMiniCircuitsServer({
+    model: spec.model,
+    serial: `1190101${String(spec.unit).padStart(4, '0')}`,
+    host: spec.host,
+    httpPort: spec.protocol === 'http' ? spec.port : 0,
+    telnetPort: spec.protocol === 'telnet' ? spec.port : 0,
+    initialDb: spec.initialDb,
+    onChange: spec.onChange,
+  });
+}
+
+function listen(server: http.Server, port: number, host: string): Promise<void> {
   return new Promise<void>((resolve, reject) => {
     const onError = (err: Error) => reject(err);
     server.once('error', onError);

@@ -1,9 +1,16 @@
+/**
+ * An access point board of the virtual rig: madwifi 0.9.3 in AP mode (`wlanconfig
+ * ... wlanmode ap`, `iwconfig` essid / channel, `iwpriv` AP knobs) and hostapd
+ * (`-B` with a hostapd.conf: ssid, wpa, wpa_passphrase), over the world model's
+ * AccessPoint.
+ */
 import type { ProcessIO } from '../ssh/types.ts';
 import type { AccessPoint } from '../world/access-point.ts';
 import type { World } from '../world/world.ts';
-import { channelToFrequencyGHz } from '../../src/controllers/madwifi/parse.ts';
+import { channelFrequencyGHz, channelFrequencyMHz } from '../world/channels.ts';
 import { WirelessBoard, type WirelessConfig } from './wireless-board.ts';
-import { fail, parseConfText } from './wireless-tools.ts';
+import { fail } from './command-error.ts';
+import { parseConfText } from './wireless-tools.ts';
 
 /** An access point board: madwifi AP VAP and hostapd. */
 export class ApBoard extends WirelessBoard {
@@ -66,7 +73,8 @@ export class ApBoard extends WirelessBoard {
     const channel = settings.get('channel');
     if (channel !== undefined) {
       const ch = Number(channel);
-      if (!Number.isInteger(ch) || ch < 1 || ch > 165) return fail(io, 'Error for wireless request "Set Frequency" (8B04) :\n    SET failed on device ath0 ; Invalid argument.', 255);
+      // madwifi refuses a channel its radio does not have (SIOCSIWFREQ: EINVAL).
+      if (channelFrequencyMHz(ch) === null) return fail(io, 'Error for wireless request "Set Frequency" (8B04) :\n    SET failed on device ath0 ; Invalid argument.', 255);
       this.ap.channel = ch;
     }
     if (essid !== undefined) {
@@ -82,7 +90,7 @@ export class ApBoard extends WirelessBoard {
       iface: ap.vap!.iface,
       essid: ap.ssid ?? '',
       mode: 'Master' as const,
-      frequencyGHz: ap.channel ? channelToFrequencyGHz(ap.channel) : null,
+      frequencyGHz: channelFrequencyGHz(ap.channel), // null: no channel set yet
       accessPoint: ap.up ? ap.bssid : null,
       bitRateMbps: 54,
       txPowerDbm: ap.txPowerDbm,

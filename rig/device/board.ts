@@ -1,3 +1,9 @@
+/**
+ * A virtual Linux 2.6.16 board: in-memory files (flash, and RAM under VOLATILE_DIRS),
+ * a process table, a clock that follows the world's model time, command dispatch with
+ * subsystem extensions (the kernel: virtual-kernel.ts), and the commands every board
+ * has (`uname`, `date`, `hostname`, `sleep`, `ps`, `cat`).
+ */
 import type { ProcessIO, VirtualDevice } from '../ssh/types.ts';
 import type { World } from '../world/world.ts';
 

@@ -1,17 +1,18 @@
+/**
+ * The client board of the virtual rig: madwifi 0.9.3 in station mode over the world
+ * model's station, `iwevent` (wireless-tools 29, SIOCGIWAP events), `ping` (the
+ * board's flavour: ping-command.ts) and wpa_supplicant / `wpa_cli status`.
+ */
 import type { ProcessIO } from '../ssh/types.ts';
-import { PingProcess, type PingFlavour, type PingOptions } from '../world/ping.ts';
+import { PingProcess, type PingFlavour } from '../world/ping.ts';
 import { rssiOf } from '../world/radio.ts';
 import type { World } from '../world/world.ts';
 import { formatIweventBanner, formatIweventLine } from './format.ts';
-import { channelToFrequencyGHz } from '../../src/controllers/madwifi/parse.ts';
+import { channelFrequencyGHz } from '../world/channels.ts';
 import { WirelessBoard, type WirelessConfig } from './wireless-board.ts';
-import { fail, parseConfText } from './wireless-tools.ts';
-
-const PING_VERSION: Record<PingFlavour, string> = {
-  iputils: 'ping from iputils 20211215',
-  'iputils-old': 'ping utility, iputils-s20070202',
-  busybox: 'BusyBox v1.36.1 (2023-06-05 10:13:41 UTC) multi-call binary.',
-};
+import { fail } from './command-error.ts';
+import { parsePingArgs } from './ping-command.ts';
+import { parseConfText } from './wireless-tools.ts';
 
 /** The client board: madwifi station VAP, wpa_supplicant, iwevent, ping. */
 export class ClientBoard extends WirelessBoard {
@@ -91,7 +92,7 @@ export class ClientBoard extends WirelessBoard {
       iface: sta.vap!.iface,
       essid: sta.essid ?? '',
       mode: 'Managed' as const,
-      frequencyGHz: ap ? channelToFrequencyGHz(ap.channel) : null,
+      frequencyGHz: ap ? channelFrequencyGHz(ap.channel) : null,
       accessPoint: ap ? ap.bssid : null,
       bitRateMbps: ap ? 54 : null,
       txPowerDbm: 18,
@@ -115,7 +116,7 @@ export class ClientBoard extends WirelessBoard {
   }
 
   private async ping(args: string[], io: ProcessIO): Promise<number> {
-    const parsed = this.parsePingArgs(args, io);
+    const parsed = parsePingArgs(args, this.pingFlavour, io);
     if (typeof parsed === 'number') return parsed;
     return this.track(`ping ${args.join(' ')}`, () =>
       new Promise<number>((resolve) => {
@@ -146,44 +147,6 @@ export class ClientBoard extends WirelessBoard {
         p.start();
       }),
     );
-  }
-
-  private parsePingArgs(args: string[], io: ProcessIO): PingOptions | number {
-    const flavour = this.pingFlavour;
-    const o: PingOptions = { target: '', intervalMs: 1000, timestamps: false, reportOutstanding: false, count: null, deadlineMs: null };
-    const invalid = (opt: string): number => {
-      if (flavour === 'busybox') {
-        io.stderr.write(`ping: invalid option -- '${opt}'\n${PING_VERSION.busybox}\n\nUsage: ping [OPTIONS] HOST\n`);
-        return 1;
-      }
-      io.stderr.write(`ping: invalid option -- '${opt}'\nUsage: ping [-LRUbdfnqrvVaAD] [-c count] [-i interval] [-w deadline] destination\n`);
-      return 2;
-    };
-    for (let i = 0; i < args.length; i++) {
-      const a = args[i];
-      const num = (): number => Number(args[++i]);
-      if (a === '-V') {
-        if (flavour === 'busybox') return invalid('V');
-        io.stdout.write(`${PING_VERSION[flavour]}\n`);
-        return 0;
-      } else if (a === '-D' || a === '-O') {
-        if (flavour !== 'iputils') return invalid(a[1]);
-        if (a === '-D') o.timestamps = true;
-        else o.reportOutstanding = true;
-      } else if (a === '-i') {
-        const v = num();
-        if (!(v > 0)) return fail(io, `ping: bad timing interval`, 2);
-        o.intervalMs = v * 1000;
-      } else if (a === '-c') o.count = num();
-      else if (a === '-w') o.deadlineMs = num() * 1000;
-      else if (a === '-W' || a === '-s') i++;
-      else if (a === '-q' || a === '-n') continue;
-      else if (a.startsWith('-')) return invalid(a.slice(1, 2));
-      else o.target = a;
-    }
-    if (!o.target) return fail(io, flavour === 'busybox' ? 'BusyBox v1.36.1 multi-call binary.\n\nUsage: ping [OPTIONS] HOST' : 'Usage: ping [-LRUbdfnqrvVaAD] destination', 2);
-    if (!/^[0-9.]+$|^[0-9a-fA-F:]+$|^localhost$/.test(o.target)) return fail(io, `ping: unknown host ${o.target}`, 2);
-    return o;
   }
 
   private wpaSupplicant(args: string[], io: ProcessIO): number {

@@ -1,8 +1,14 @@
+/**
+ * What the virtual rig's madwifi boards share: the wireless commands (`wlanconfig`,
+ * `ifconfig`, `iwconfig`, `iwpriv`, `killall`) with madwifi 0.9.3 / wireless-tools 29
+ * messages, over a VAP that the access point and client boards keep in the world model.
+ */
 import type { ProcessIO } from '../ssh/types.ts';
 import type { World } from '../world/world.ts';
 import { Board } from './board.ts';
 import { formatIwconfig, formatIwconfigNoWireless, formatIwprivGet, formatNoSuchDevice } from './format.ts';
-import { fail, parseDaemonArgs, parseIwconfigSettings } from './wireless-tools.ts';
+import { fail } from './command-error.ts';
+import { parseDaemonArgs, parseIwconfigSettings } from './wireless-tools.ts';
 import { NOISE_FLOOR_DBM } from '../world/radio.ts';
 
 export interface WirelessConfig {

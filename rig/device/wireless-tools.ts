@@ -1,4 +1,9 @@
-import type { ProcessIO } from '../ssh/types.ts';
+/**
+ * Command-line and configuration-file readers shared by the madwifi boards' tools:
+ * wireless-tools' `iwconfig IFACE key value...`, the daemons' `-B -i -c -D` options
+ * (hostapd, wpa_supplicant), and their configuration files (hostapd.conf key=value
+ * lines, wpa_supplicant.conf network={...} blocks).
+ */
 
 /** Parse `iwconfig IFACE key value [key value ...]` settings (essid, channel, freq, mode). */
 export function parseIwconfigSettings(args: string[]): Map<string, string> | string {
@@ -56,9 +61,4 @@ export function parseConfText(text: string): { top: Map<string, string>; network
     (cur ?? top).set(key, value);
   }
   return { top, networks };
-}
-
-export function fail(io: ProcessIO, message: string, status = 1): number {
-  io.stderr.write(message.endsWith('\n') ? message : `${message}\n`);
-  return status;
 }

@@ -5,7 +5,7 @@
  *
  * - Paths: absolute, or relative to the user's home (/root); `.` and `..` resolved.
  * - Folders are implicit (a folder exists when a file lives under it) plus the base
- *   folders of a Linux board and the ones made with MKDIR.
+ *   folders of a Linux board and the ones made with MKDIR (kept by the caller, per device).
  * - Every WRITE goes through the device's `writeFile` with the whole content, so what
  *   the board does with written files (the virtual kernel counts uploads, a fault may
  *   corrupt them) applies to SFTP uploads exactly as to `cat > file`.
@@ -22,27 +22,26 @@ const { STATUS_CODE, OPEN_MODE } = ssh2.utils.sftp;
 export type SftpDevice = VirtualDevice & { listFiles?(): string[] };
 
 const BASE_DIRS = ['/', '/bin', '/dev', '/etc', '/lib', '/proc', '/root', '/sbin', '/tmp', '/usr', '/var', '/var/run'];
-/** Folders made with MKDIR, per device (shared by its SFTP sessions). */
-const madeDirs = new WeakMap<VirtualDevice, Set<string>>();
 
 type Handle =
   | { kind: 'file'; path: string; read: boolean; write: boolean; append: boolean }
   | { kind: 'dir'; path: string; done: boolean };
 
 export interface SftpOptions {
+  /** Folders made with MKDIR on this device: the caller keeps one set per device, shared by its SFTP sessions. */
+  dirs: Set<string>;
   /** Home folder: where relative paths start (default /root). */
   home?: string;
   log?: (msg: string) => void;
 }
 
 /** Serve one SFTP session on `sftp` (what `accept()` of a session's "sftp" request returned). */
-export function serveSftp(sftp: SFTPWrapper, device: SftpDevice, opts: SftpOptions = {}): void {
+export function serveSftp(sftp: SFTPWrapper, device: SftpDevice, opts: SftpOptions): void {
   const home = opts.home ?? '/root';
   const log = opts.log ?? (() => {});
   const handles = new Map<string, Handle>();
   let nextHandle = 1;
-  if (!madeDirs.has(device)) madeDirs.set(device, new Set());
-  const dirs = madeDirs.get(device) as Set<string>;
+  const { dirs } = opts;
 
   const resolvePath = (p: string): string => {
     const abs = p === '' ? home : p.startsWith('/') ? p : posix.join(home, p);

@@ -34,6 +34,8 @@ export class Station {
   bss: AccessPoint | null = null;
   supplicant: SupplicantConfig | null = null;
   keysInstalled = false;
+  /** `iwconfig athN ap BSSID`: the only BSSID the station may join (IEEE80211_F_DESBSSID); null = any. */
+  desiredBssid: string | null = null;
   readonly params: Record<string, number> = {
     hostroaming: 1,
     rssi11a: 24,
@@ -130,6 +132,22 @@ export class Station {
     if (this.bss?.wpa) this.disconnect();
   }
 
+  /**
+   * `iwconfig athN ap ADDR` (SIOCSIWAP: ieee80211_ioctl_siwap() in net80211/ieee80211_wireless.c).
+   * The all-zero address (`ap off`) only clears the desired BSSID. Anything else sets it
+   * (the broadcast address, `ap any`, sets none: any AP will do) and, with the VAP up and
+   * roaming in auto mode (IS_UP_AUTO), moves the state machine to SCAN at once.
+   */
+  setDesiredBssid(addr: string): void {
+    const a = addr.toUpperCase();
+    if (a === '00:00:00:00:00:00' || a === 'OFF') {
+      this.desiredBssid = null;
+      return;
+    }
+    this.desiredBssid = a === 'FF:FF:FF:FF:FF:FF' || a === 'ANY' ? null : a;
+    if (this.vap && this.up && this.essid && this.params.hostroaming === 1) this.rescan();
+  }
+
   /** Current signal from an AP as the radio hears it now (dBm), with fading noise. */
   signalFrom(ap: AccessPoint): number {
     return this.world.sampleSignalDbm(ap);
@@ -201,6 +219,7 @@ export class Station {
     this.destroyVap();
     this.supplicant = null;
     this.essid = null;
+    this.desiredBssid = null;
   }
 
   /** hostapd gave up on the handshake and deauthenticated us. */
@@ -245,12 +264,37 @@ export class Station {
     });
   }
 
-  /** Acceptable candidates: same SSID, security we can do, heard in the last scan. */
+  /**
+   * __ieee80211_newstate() to SCAN (net80211/ieee80211_proto.c): from RUN the station leaves
+   * its BSS (ieee80211_sta_leave: the leave notification, deferred by the patch), then
+   * ieee80211_check_scan() (net80211/ieee80211_scan.c) consults a scan cache younger than
+   * scanvalid at once and joins its pick; an older cache means a foreground scan first.
+   */
+  private rescan(): void {
+    if (this.scanning) return;
+    this.transition?.cancel();
+    this.transition = null;
+    const from = this.state === 'RUN' ? this.bss : null;
+    if (from) this.leave(from);
+    this.state = 'SCAN';
+    this.bss = null;
+    const pick = (): void => {
+      this.state = 'INIT';
+      const best = this.selectBss();
+      if (best) this.join(best);
+      else this.world.sched.after(2000, () => this.maybeAssociate());
+    };
+    if (this.world.sched.now() - this.lastScanMs <= this.params.scanvalid * 1000) pick();
+    else this.scan('fg', pick);
+  }
+
+  /** Acceptable candidates: same SSID, security we can do, heard in the last scan, the desired BSSID if one is set. */
   private selectBss(): AccessPoint | null {
     let best: AccessPoint | null = null;
     let bestRssi = -Infinity;
     for (const [ap, rssi] of this.cache) {
       if (!ap.beaconing || ap.ssid !== this.essid) continue;
+      if (this.desiredBssid !== null && ap.bssid !== this.desiredBssid) continue;
       if (ap.wpa && !this.supplicant) continue;
       if (rssi > bestRssi) {
         best = ap;

@@ -14,9 +14,9 @@
 import * as http from 'node:http';
 import { BenchError, ConfigError, describeError } from '../../errors.ts';
 import type { Attenuator, AttenuatorDriverSpec, AttenuatorIdentity } from './types.ts';
+import { DEFAULT_ATTENUATOR_TIMEOUT_MS, NoReplyError, checkSpecAddress, networkErrorText } from './transport-common.ts';
 
 export const MINICIRCUITS_STEP_DB = 0.25;
-export const DEFAULT_ATTENUATOR_TIMEOUT_MS = 2000;
 /** Read-back tolerance. */
 const READBACK_TOLERANCE_DB = 0.01;
 
@@ -44,14 +44,6 @@ export function parseMiniCircuitsModel(model: string): MiniCircuitsModelInfo | n
   if (!(maxDb > 0 && maxDb <= 200)) return null;
   const channels = prefix === 'RC4DAT' ? 4 : prefix === 'RC8DAT' ? 8 : 1;
   return { family: `${m[1]}-${m[2]}`, maxDb, channels };
-}
-
-/** A reply did not come (timeout, connection reset / refused / closed). Internal to the drivers. */
-export class NoReplyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NoReplyError';
-  }
 }
 
 /**
@@ -393,24 +385,6 @@ export class MiniCircuitsHttpTransport implements MiniCircuitsTransport {
   }
 }
 
-export function networkErrorText(err: unknown): string {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ECONNREFUSED':
-      return 'connection refused';
-    case 'ECONNRESET':
-      return 'connection reset';
-    case 'EPIPE':
-      return 'connection closed (broken pipe)';
-    case 'ETIMEDOUT':
-      return 'connection timed out';
-    case 'EHOSTUNREACH':
-      return 'host unreachable';
-    default:
-      return code ? `${describeError(err)} (${code})` : describeError(err);
-  }
-}
-
 /** Driver factory for Mini-Circuits units over HTTP. */
 export function createMiniCircuitsHttpAttenuator(spec: AttenuatorDriverSpec): MiniCircuitsAttenuator {
   checkSpecAddress(spec);
@@ -418,14 +392,3 @@ export function createMiniCircuitsHttpAttenuator(spec: AttenuatorDriverSpec): Mi
   return new MiniCircuitsAttenuator(spec, new MiniCircuitsHttpTransport(spec.host, spec.port, timeoutMs));
 }
 
-export function checkSpecAddress(spec: AttenuatorDriverSpec): void {
-  if (!spec.host || typeof spec.host !== 'string') {
-    throw new ConfigError(`attenuator "${spec.name}": no host`, { subject: spec.name });
-  }
-  if (!Number.isInteger(spec.port) || spec.port < 1 || spec.port > 65535) {
-    throw new ConfigError(`attenuator "${spec.name}": port ${spec.port} is not a TCP port`, { subject: spec.name });
-  }
-  if (spec.timeoutMs !== undefined && !(Number.isFinite(spec.timeoutMs) && spec.timeoutMs > 0)) {
-    throw new ConfigError(`attenuator "${spec.name}": timeoutMs ${spec.timeoutMs} must be a positive number`, { subject: spec.name });
-  }
-}

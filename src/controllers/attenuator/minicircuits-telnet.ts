@@ -6,14 +6,8 @@
  */
 import * as net from 'node:net';
 import type { AttenuatorDriverSpec } from './types.ts';
-import {
-  DEFAULT_ATTENUATOR_TIMEOUT_MS,
-  MiniCircuitsAttenuator,
-  NoReplyError,
-  checkSpecAddress,
-  networkErrorText,
-  type MiniCircuitsTransport,
-} from './minicircuits-http.ts';
+import { MiniCircuitsAttenuator, type MiniCircuitsTransport } from './minicircuits-http.ts';
+import { DEFAULT_ATTENUATOR_TIMEOUT_MS, NoReplyError, checkSpecAddress, networkErrorText, stripTelnetNegotiation } from './transport-common.ts';
 
 /** Longest reply line accepted before the unit is declared to be talking nonsense. */
 const MAX_LINE = 4096;
@@ -156,31 +150,6 @@ export class MiniCircuitsTelnetTransport implements MiniCircuitsTransport {
     this.fail(new Error('closed'));
     await this.reset();
   }
-}
-
-/** Drop telnet IAC negotiation (IAC WILL/WONT/DO/DONT x, IAC SB ... IAC SE, IAC x) from one line. */
-export function stripTelnetNegotiation(b: Buffer): Buffer {
-  if (!b.includes(0xff)) return b;
-  const out: number[] = [];
-  for (let i = 0; i < b.length; i++) {
-    if (b[i] !== 0xff) {
-      out.push(b[i]);
-      continue;
-    }
-    const c = b[i + 1];
-    if (c === 0xff) {
-      out.push(0xff);
-      i += 1;
-    } else if (c === 0xfa) {
-      const se = b.indexOf(Buffer.from([0xff, 0xf0]), i + 2);
-      i = se < 0 ? b.length : se + 1;
-    } else if (c !== undefined && c >= 0xfb && c <= 0xfe) {
-      i += 2;
-    } else {
-      i += 1;
-    }
-  }
-  return Buffer.from(out);
 }
 
 /** Driver factory for Mini-Circuits units over telnet. */

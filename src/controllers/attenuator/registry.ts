@@ -7,6 +7,7 @@ import { ConfigError } from '../../errors.ts';
 import type { Attenuator, AttenuatorDriverSpec, AttenuatorFactory } from './types.ts';
 import { MINICIRCUITS_MODEL_PREFIXES, createMiniCircuitsHttpAttenuator } from './minicircuits-http.ts';
 import { createMiniCircuitsTelnetAttenuator } from './minicircuits-telnet.ts';
+import { WEINSCHEL_8310_MODEL_PREFIXES, createWeinschel8310Attenuator } from './weinschel-8310.ts';
 
 export type AttenuatorProtocol = AttenuatorDriverSpec['protocol'];
 
@@ -85,3 +86,4 @@ export function createAttenuator(spec: AttenuatorDriverSpec): Attenuator {
 // Built-in drivers.
 registerAttenuatorDriver({ modelPrefix: [...MINICIRCUITS_MODEL_PREFIXES], protocol: 'http' }, createMiniCircuitsHttpAttenuator);
 registerAttenuatorDriver({ modelPrefix: [...MINICIRCUITS_MODEL_PREFIXES], protocol: 'telnet' }, createMiniCircuitsTelnetAttenuator);
+registerAttenuatorDriver({ modelPrefix: [...WEINSCHEL_8310_MODEL_PREFIXES], protocol: 'telnet' }, createWeinschel8310Attenuator);
