@@ -1,6 +1,7 @@
 /** `rig flash`: options in, progress on stderr, results on stdout (text or --json). */
-import type { FlashProgress, FlashResult } from './flash.ts';
-import { runFlash } from './run.ts';
+import { flash } from '../api/flash.ts';
+import type { FlashProgress, FlashResult } from '../flash/flash.ts';
+
 
 export interface FlashCommandOptions {
   variant: string;
@@ -31,7 +32,7 @@ export async function flashCommand(o: FlashCommandOptions, out: (s: string) => v
   const onProgress = (e: FlashProgress): void => {
     err(`${e.device}: ${e.rollback ? 'rollback ' : ''}${e.step}: ${e.message}\n`);
   };
-  const r = await runFlash({
+  const r = await flash({
     inventory: o.inventory,
     bench: o.bench,
     variant: o.variant,

@@ -3,8 +3,7 @@ import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { UsageError } from '../errors.ts';
 import { loadInventory, selectBench } from '../inventory/load.ts';
-import { startLab } from '../../rig/lab.ts';
-import { parseFaultArg, type FaultSpec } from '../../rig/faults.ts';
+import { parseFaultArg, startLab, type FaultSpec } from '../../rig/index.ts';
 
 export interface LabUpOptions {
   inventory: string;
@@ -41,7 +40,9 @@ export async function labUp(o: LabUpOptions): Promise<number> {
     o.out(`  ${dev.padEnd(7)} ssh -p ${d.port}${key} ${bench.devices[dev as 'ap1'].user}@${d.host}   host key ${d.hostKeyFingerprint}\n`);
   }
   for (const [att, a] of Object.entries(e.attenuators)) {
-    o.out(`  ${att.padEnd(7)} http://${a.host}:${a.httpPort}/:ATT?${a.telnetPort ? `   telnet ${a.host} ${a.telnetPort}` : ''}\n`);
+    const http = a.httpPort ? `http://${a.host}:${a.httpPort}/:ATT?` : '';
+    const telnet = a.telnetPort ? `telnet ${a.host} ${a.telnetPort}` : '';
+    o.out(`  ${att.padEnd(7)} ${[http, telnet].filter(Boolean).join('   ')}\n`);
   }
   if (o.writeInventory) {
     // The same bench, pointing at the running rig, no longer started in-process.
@@ -54,7 +55,7 @@ export async function labUp(o: LabUpOptions): Promise<number> {
       }),
     );
     const attenuators = Object.fromEntries(
-      Object.entries(bench.attenuators).map(([n, a]) => [n, { ...a, address: `${e.attenuators[n].host}:${a.protocol === 'http' ? e.attenuators[n].httpPort : e.attenuators[n].telnetPort}` }]),
+      Object.entries(bench.attenuators).map(([n, a]) => [n, { ...a, address: `${e.attenuators[n].host}:${e.attenuators[n].port}` }]),
     );
     const inv = { version: 1, defaultBench: name, benches: { [name]: { ...rest, devices, attenuators } } };
     writeFileSync(resolve(o.writeInventory), `# Written by \`rig lab up\`: the running virtual rig (time scale ${lab.timeScale}).\n${stringify(inv)}`);

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { EXIT, UsageError, describeError, isExitCodedError } from '../errors.ts';
 import { analyzePingFile, formatAnalysis } from '../ping/analyze.ts';
-import { runRoam } from '../roam/run.ts';
+import { roam } from '../api/roam.ts';
 import { labUp } from './lab-up.ts';
 import { trust } from './trust.ts';
 import { createProgress } from './progress.ts';
@@ -56,7 +56,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
       process.once('SIGINT', onInt);
       process.once('SIGTERM', onTerm);
       try {
-        const result = await runRoam({
+        const result = await roam({
           inventory: o.inventory,
           bench: o.bench,
           count: o.count,
@@ -163,7 +163,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option('--time-scale <x>', 'virtual bench: model seconds per real second', positiveNumber)
     .option('--json', 'print the results as JSON')
     .action(async (o) => {
-      const { flashCommand } = await import('../flash/cli.ts');
+      const { flashCommand } = await import('./flash.ts');
       exitCode = await flashCommand(o, out, err);
     });
 

@@ -1,14 +1,15 @@
 /**
- * `rig flash`, as a function: open the bench (on a virtual bench, start the virtual
- * rig in-process first, as `rig roam` does), flash the variant onto the boards,
- * restore their configuration, close everything.
+ * `rig flash`, as a function: open the bench through the provisioner the caller chose
+ * (on a virtual bench, the virtual rig starts in-process), flash the variant onto the
+ * boards, restore their configuration, close everything.
  */
 import { resolve } from 'node:path';
 import { ConfigError, UsageError } from '../errors.ts';
 import { loadInventory, selectBench } from '../inventory/load.ts';
 import { DEVICE_NAMES, type DeviceName } from '../inventory/schema.ts';
-import { startLab, type Lab } from '../../rig/lab.ts';
-import { BenchSession } from '../roam/bench-session.ts';
+import { openBench } from '../bench/open.ts';
+import type { Provisioner } from '../bench/provision.ts';
+import type { BenchSession } from '../bench/session.ts';
 import { loadManifest, variantOf } from '../firmware/manifest.ts';
 import type { FlashProgress, FlashResult } from './flash.ts';
 import { flashSession, resolveTarget } from './session.ts';
@@ -28,6 +29,8 @@ export interface FlashRunOptions {
   transfer?: 'auto' | TransferMode;
   /** Virtual bench: override the inventory's time scale. */
   timeScale?: number;
+  /** Makes the bench exist (the virtual rig for a virtual bench). */
+  provision: Provisioner;
   onProgress?: (e: FlashProgress) => void;
   log?: (message: string) => void;
 }
@@ -56,12 +59,10 @@ export async function runFlash(o: FlashRunOptions): Promise<FlashRunResult> {
   if (bench.virtual && target !== 'virtual') throw new ConfigError(`bench ${benchName} is virtual: its boards take the "virtual" target, not ${target}`, { code: 'E_TARGET' });
   const timeScale = bench.virtual ? o.timeScale ?? bench.virtual.timeScale : 1;
 
-  let lab: Lab | null = null;
   let session: BenchSession | null = null;
   const problems: string[] = [];
   try {
-    if (bench.virtual) lab = await startLab({ bench, timeScale, log: o.log });
-    session = await BenchSession.open(bench, { overrides: lab?.endpoints, timeScale, log: o.log });
+    session = await openBench(bench, { provision: o.provision, timeScale, log: o.log });
     const results = await flashSession(session, {
       variant: o.variant,
       devices,
@@ -76,6 +77,5 @@ export async function runFlash(o: FlashRunOptions): Promise<FlashRunResult> {
     return { bench: benchName, virtual: Boolean(bench.virtual), variant: o.variant, target, results, problems };
   } finally {
     if (session) problems.push(...(await session.close()));
-    if (lab) await lab.stop();
   }
 }

@@ -8,7 +8,7 @@ import { BenchError, ConfigError } from '../errors.ts';
 import type { Bench, DeviceName } from '../inventory/schema.ts';
 import { DEVICE_NAMES } from '../inventory/schema.ts';
 import type { SshDevice } from '../controllers/ssh/ssh-device.ts';
-import type { BenchSession } from '../roam/bench-session.ts';
+import type { BenchSession } from '../bench/session.ts';
 import { VIRTUAL_TARGET } from '../firmware/build-virtual.ts';
 import { loadManifest, variantOf, type Manifest } from '../firmware/manifest.ts';
 import type { FirmwareState } from './board.ts';

@@ -10,7 +10,7 @@
  * ", got <value>" and the YAML position.
  */
 import { z } from 'zod';
-import { FAULT_KINDS } from '../../rig/fault-kinds.ts';
+import { FAULT_KINDS } from './fault-kinds.ts';
 
 // --------------------------------------------------------------------------
 // Building blocks
@@ -188,8 +188,26 @@ export const SshAlgorithmsSchema = z.strictObject({
   mac: algorithmList(SSH_ALGORITHM_NAMES.mac, 'MAC algorithms').optional(),
 });
 
+const DRIVER_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,31}$/;
+const DRIVER_EXPECT = 'expected a driver name (lower-case letters, digits, ".", "_", "-")';
+
+/** The network power switch outlet feeding a board (a PDU), for power-cycling it when it hangs. */
+export const PowerSchema = z.strictObject({
+  /** Power switch driver (e.g. gude); the rig lists the supported ones when it does not know it. */
+  driver: str(DRIVER_NAME_RE, DRIVER_EXPECT),
+  address: str(ADDRESS_RE, ADDRESS_EXPECT).refine((a) => (splitAddress(a)?.port ?? 0) <= 65535, msg(ADDRESS_EXPECT)),
+  outlet: intIn(1, 48, 'expected an outlet number, an integer 1..48'),
+  /** Names of the environment variables holding the PDU's credentials, when it has any. */
+  usernameEnv: str(ENV_NAME_RE, ENV_EXPECT).optional(),
+  passwordEnv: str(ENV_NAME_RE, ENV_EXPECT).optional(),
+});
+
 /** Fields shared by APs and the client: how to reach the board over SSH. */
 const deviceFields = {
+  /** Which implementation drives the board's radio (the station or access point role). */
+  driver: str(DRIVER_NAME_RE, DRIVER_EXPECT).default('madwifi'),
+  /** Its power outlet, when the lab has a network power switch. */
+  power: PowerSchema.optional(),
   host: str(HOST_RE, HOST_EXPECT),
   port: intIn(0, 65535, PORT_EXPECT),
   user: str(USER_RE, 'expected a user name ([a-z_][a-z0-9_-]*, at most 32)'),
@@ -232,8 +250,8 @@ export const DevicesSchema = z.strictObject({
 // --------------------------------------------------------------------------
 
 const AttenuatorInputSchema = z.strictObject({
-  /** Mini-Circuits model string (e.g. RCDAT-6000-60); the driver registry picks the driver by it. */
-  model: str(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a model string like RCDAT-6000-60 or RC4DAT-6G-95'),
+  /** The unit's model (Mini-Circuits RCDAT-6000-60, RC4DAT-6G-95; Aeroflex/Weinschel 8310); the driver registry picks the driver by it. */
+  model: str(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a model string like RCDAT-6000-60, RC4DAT-6G-95 or 8310'),
   protocol: z.enum(['http', 'telnet'], msg('expected http or telnet')),
   address: str(ADDRESS_RE, ADDRESS_EXPECT).refine((a) => (splitAddress(a)?.port ?? 0) <= 65535, msg(ADDRESS_EXPECT)),
   /** Channel of a multi-channel unit (RC4DAT / RC8DAT); 1 for single-channel units. */
@@ -279,7 +297,12 @@ export const ProfileSchema = z.strictObject({
   }),
   baselinePings: intIn(3, 1000, 'expected K answered pings before a roam, an integer 3..1000').default(3),
   recoveryPings: intIn(3, 1000, 'expected K answered pings after a roam, an integer 3..1000').default(3),
-  /** Per-roam timeout, counted from the start of the crossfade. */
+  /**
+   * What makes the client roam: `crossfade` (the attenuators ramp the current AP down and
+   * the other up) or `station-command` (the station is told to move, attenuation fixed).
+   */
+  trigger: str(DRIVER_NAME_RE, 'expected a roam trigger name, e.g. crossfade or station-command').default('crossfade'),
+  /** Per-roam timeout, counted from the start of the trigger. */
   roamTimeoutS: positive(3600, 'expected a per-roam timeout in seconds, > 0 and at most 3600').default(60),
   /** Wait after recovery before a roam's record is final (late replies). */
   graceS: z
@@ -373,6 +396,9 @@ export const BenchSchema = BenchObjectSchema.superRefine((b, ctx) => {
     const dev = b.devices[name];
     if (dev.port === 0 && !isVirtual) {
       ctx.addIssue({ code: 'custom', path: ['devices', name, 'port'], message: PORT_EXPECT });
+    }
+    if (dev.power && (splitAddress(dev.power.address)?.port ?? 1) === 0 && !isVirtual) {
+      ctx.addIssue({ code: 'custom', path: ['devices', name, 'power', 'address'], message: ADDRESS_EXPECT });
     }
   }
 
@@ -470,6 +496,7 @@ export type Devices = z.output<typeof DevicesSchema>;
 export type ApWireless = z.output<typeof ApWirelessSchema>;
 export type ClientWireless = z.output<typeof ClientWirelessSchema>;
 export type SshAlgorithmsSpec = z.output<typeof SshAlgorithmsSchema>;
+export type PowerSpec = z.output<typeof PowerSchema>;
 export type AttenuatorSpec = Bench['attenuators'][string];
 export type Traffic = z.output<typeof TrafficSchema>;
 export type Roaming = z.output<typeof RoamingSchema>;

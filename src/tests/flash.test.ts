@@ -11,7 +11,7 @@ import { FlashError, flashDevice } from '../flash/flash.ts';
 import { flashSession, identifySession } from '../flash/session.ts';
 import { loadInventory, selectBench } from '../inventory/load.ts';
 import type { Bench, DeviceName } from '../inventory/schema.ts';
-import { BenchSession } from '../roam/bench-session.ts';
+import { BenchSession } from '../bench/session.ts';
 import { inventoryCopy, tempDir } from './helpers/cli.ts';
 
 const m = loadManifest();

@@ -241,8 +241,9 @@ describe('shipped inventory.yaml', () => {
     expect(bench.traffic).toEqual({ target: '192.0.2.10', intervalS: 0.2 });
     expect(bench.roaming).toEqual({ hostroaming: 1, rssi11a: 24, rssi11b: 24, rssi11g: 24, scanvalid: 20 });
     expect(bench.profile).toEqual({
-      stepDb: 3, stepDelayS: 1, range: { minDb: 20, maxDb: 60 }, baselinePings: 3, recoveryPings: 3, roamTimeoutS: 120, graceS: 2,
+      stepDb: 3, stepDelayS: 1, range: { minDb: 20, maxDb: 60 }, baselinePings: 3, recoveryPings: 3, roamTimeoutS: 120, graceS: 2, trigger: 'crossfade',
     });
+    for (const d of [bench.devices.ap1, bench.devices.ap2, bench.devices.client]) expect(d.driver).toBe('madwifi');
     expect(bench.thresholds).toEqual({
       default: { maxMedianLostPerRoam: 6, maxLostPerRoam: 8, maxInvalidFraction: 0.1 },
       patched: { maxMedianLostPerRoam: 1, maxLostPerRoam: 1, maxInvalidFraction: 0.1 },

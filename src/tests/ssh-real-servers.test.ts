@@ -29,7 +29,7 @@ import { sshAlgorithms } from '../controllers/ssh/algorithms.ts';
 import { knownHostsLine, recordKnownHost } from '../controllers/ssh/known-hosts.ts';
 import { SshDevice, type SshConnectOptions } from '../controllers/ssh/ssh-device.ts';
 import { loadInventory, selectBench } from '../inventory/load.ts';
-import { BenchSession } from '../roam/bench-session.ts';
+import { BenchSession } from '../bench/session.ts';
 import { trust } from '../cli/trust.ts';
 import { runCli } from './helpers/cli.ts';
 import {

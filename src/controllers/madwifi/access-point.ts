@@ -1,23 +1,29 @@
+import type { AccessPoint, AccessPointSettings } from '../roles.ts';
 import type { DeviceShell } from '../ssh/types.ts';
+import { parseWlanconfigStations } from './parse.ts';
 import { run } from './remote.ts';
 import { MadwifiVap, type VapConfig } from './vap.ts';
 
-export interface ApSettings {
-  essid: string;
-  channel: number;
-  psk: string | null;
-}
+export type ApSettings = AccessPointSettings;
 
 const HOSTAPD_CONF = '/tmp/rig-hostapd.conf';
 
-/** An access point's madwifi AP VAP (and hostapd for WPA-PSK). */
-export class MadwifiAccessPoint extends MadwifiVap {
+/** An access point's madwifi AP VAP (and hostapd for WPA-PSK): the madwifi implementation of the AccessPoint role. */
+export class MadwifiAccessPoint extends MadwifiVap implements AccessPoint {
+  readonly driver = 'madwifi';
+
   constructor(shell: DeviceShell, cfg: VapConfig) {
     super(shell, cfg, 'ap');
   }
 
+  /** `wlanconfig athN list sta`: the stations associated now. */
+  async stations(): Promise<string[]> {
+    const r = await run(this.shell, ['wlanconfig', this.cfg.iface, 'list', 'sta'], { timeoutMs: this.cfg.commandTimeoutMs });
+    return parseWlanconfigStations(r.stdout);
+  }
+
   /** Bring the VAP up with the inventory's ESSID and channel; returns the AP's BSSID. */
-  async configure(s: ApSettings): Promise<string> {
+  async configure(s: AccessPointSettings): Promise<string> {
     await this.ensureVap();
     const t = { timeoutMs: this.cfg.commandTimeoutMs };
     await run(this.shell, ['iwconfig', this.cfg.iface, 'essid', s.essid, 'channel', String(s.channel)], t);

@@ -280,3 +280,26 @@ export function parseLsmod(text: string): LsmodEntry[] {
     };
   });
 }
+
+/**
+ * Parse `wlanconfig athN list sta` (madwifi tools/wlanconfig.c, list_stations()): a header
+ * line starting `ADDR  AID  CHAN ...`, then one line per associated station starting with
+ * its MAC (the columns after it differ between madwifi releases and are not needed here).
+ * No station: wlanconfig prints nothing at all. Returns the MACs, upper case.
+ */
+export function parseWlanconfigStations(text: string): string[] {
+  const lines = text
+    .replace(/\r/g, '')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
+  if (lines.length === 0) return [];
+  if (!/^ADDR\s+AID\s+CHAN\b/.test(lines[0])) throw new Error(`not wlanconfig list sta output: "${lines[0].slice(0, 120)}"`);
+  const out: string[] = [];
+  for (const line of lines.slice(1)) {
+    const mac = /^([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5})\s/.exec(line);
+    if (mac) out.push(mac[1].toUpperCase());
+    else if (!/^\s/.test(line)) throw new Error(`wlanconfig list sta: unreadable line "${line.slice(0, 120)}"`);
+    // Indented lines continue the station above (UAPSD details): nothing to read.
+  }
+  return out;
+}

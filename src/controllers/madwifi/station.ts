@@ -1,31 +1,24 @@
 import { BenchError } from '../../errors.ts';
 import type { BenchClock } from '../bench-clock.ts';
-import type { DeviceShell, RemoteProcess } from '../ssh/types.ts';
+import type { AssociationEvent, EventStream, Station, StationSettings } from '../roles.ts';
+import type { DeviceShell } from '../ssh/types.ts';
 import { parseIweventLine } from './parse.ts';
 import { run } from './remote.ts';
 import { MadwifiVap, type VapConfig } from './vap.ts';
 
-export interface StationSettings {
-  essid: string;
-  /** iwpriv values: hostroaming, rssi11a, rssi11b, rssi11g. */
-  roaming: Record<string, number>;
-  /** WPA-PSK passphrase, or null for an open network. */
-  psk: string | null;
-}
-
-/** A SIOCGIWAP event from the client: a new BSSID, or null (all-zero: left the AP). */
-export interface ApEvent {
-  /** Board time, epoch ms (as iwevent printed it). */
-  atMs: number;
-  /** When the line reached the rig, on the bench clock (for pings without their own stamps). */
-  arrivedMs: number;
-  bssid: string | null;
-}
+export type { StationSettings } from '../roles.ts';
 
 const WPA_CONF = '/tmp/rig-wpa_supplicant.conf';
 
-/** The client board's madwifi station VAP (and wpa_supplicant for WPA-PSK). */
-export class MadwifiStation extends MadwifiVap {
+/**
+ * The client board's madwifi station VAP (and wpa_supplicant for WPA-PSK): the madwifi
+ * implementation of the Station role. `roaming` knobs are madwifi's iwpriv values
+ * (hostroaming, rssi11a/b/g, scanvalid); association events come from `iwevent`
+ * (SIOCGIWAP: a new BSSID, or all-zero when the driver left its AP).
+ */
+export class MadwifiStation extends MadwifiVap implements Station {
+  readonly driver = 'madwifi';
+
   constructor(shell: DeviceShell, cfg: VapConfig) {
     super(shell, cfg, 'sta');
   }
@@ -48,8 +41,8 @@ export class MadwifiStation extends MadwifiVap {
   async waitAssociated(clock: BenchClock, timeoutMs: number, bssids?: string[], signal?: AbortSignal): Promise<string> {
     const deadline = performance.now() + clock.real(timeoutMs);
     for (let i = 0; i < 10_000 && performance.now() < deadline; i++) {
-      const info = await this.iwconfig();
-      if (info.accessPoint && (!bssids || bssids.includes(info.accessPoint))) return info.accessPoint;
+      const info = await this.link();
+      if (info.bssid && (!bssids || bssids.includes(info.bssid))) return info.bssid;
       if (!(await clock.sleep(500, signal))) break;
     }
     throw new BenchError(`${this.name}: not associated to ${bssids?.join(' or ') ?? 'any AP'} within ${timeoutMs / 1000} s`, {
@@ -62,7 +55,7 @@ export class MadwifiStation extends MadwifiVap {
    * Stream `iwevent`: every SIOCGIWAP event, with its time on the board's clock.
    * iwevent prints only the time of day, so the date comes from the bench clock.
    */
-  watchApEvents(clock: BenchClock, listener: (e: ApEvent) => void): RemoteProcess {
+  watchAssociations(clock: BenchClock, listener: (e: AssociationEvent) => void): EventStream {
     const proc = this.shell.stream('iwevent');
     proc.onLine((line, stream, receivedAt) => {
       if (stream !== 'stdout') return;
@@ -75,7 +68,22 @@ export class MadwifiStation extends MadwifiVap {
       if (!ev || ev.kind !== 'ap' || ev.iface !== this.cfg.iface) return;
       listener({ atMs: timeOfDayNear(clock.now(), ev.time), arrivedMs: clock.fromWallClock(receivedAt), bssid: ev.bssid });
     });
-    return proc;
+    return {
+      done: proc.done,
+      stop: () => {
+        proc.signal('INT');
+        proc.close();
+      },
+    };
+  }
+
+  /**
+   * `iwconfig athN ap BSSID`: madwifi's SIOCSIWAP (ieee80211_ioctl_siwap() in
+   * net80211/ieee80211_wireless.c) sets the desired BSSID and, with the VAP up in auto
+   * roaming, restarts the state machine towards it.
+   */
+  async roamTo(bssid: string): Promise<void> {
+    await this.run(['iwconfig', this.cfg.iface, 'ap', bssid]);
   }
 
   private async run(argv: string[]): Promise<void> {

@@ -1,3 +1,4 @@
+import type { LinkInfo } from '../roles.ts';
 import type { DeviceShell } from '../ssh/types.ts';
 import { parseIwconfig, parseIwprivGet, type IwconfigInfo } from './parse.ts';
 import { run } from './remote.ts';
@@ -24,6 +25,12 @@ export class MadwifiVap {
   async iwconfig(): Promise<IwconfigInfo> {
     const r = await run(this.shell, ['iwconfig', this.cfg.iface], { timeoutMs: this.cfg.commandTimeoutMs });
     return parseIwconfig(r.stdout);
+  }
+
+  /** The role's view of `iwconfig athN`: BSSID (station: its AP; AP: its own), ESSID, signal, channel. */
+  async link(): Promise<LinkInfo> {
+    const i = await this.iwconfig();
+    return { bssid: i.accessPoint, essid: i.essid, signalDbm: i.accessPoint ? i.signalDbm : null, channel: i.channel };
   }
 
   /** Create the VAP unless it exists already (`wlanconfig athN create wlandev wifiN wlanmode sta|ap`). */

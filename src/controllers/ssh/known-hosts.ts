@@ -15,8 +15,9 @@
  * UserKnownHostsFile=FILE` reads.
  */
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import writeFileAtomic from 'write-file-atomic';
+import { dirname } from 'node:path';
 
 export interface KnownHostKey {
   /** Key type as written in the file (ssh-ed25519, ssh-rsa, ecdsa-sha2-nistp256, ...). */
@@ -212,8 +213,7 @@ export function recordKnownHost(
   } catch {
     /* a new file */
   }
-  const tmp = join(dir, `.${basename(file)}.${process.pid}.tmp`);
-  writeFileSync(tmp, kept.join('\n') + '\n', { mode });
-  renameSync(tmp, file);
+  // Atomic and fsync'ed: a crash leaves the old file or the new one, never a torn known_hosts.
+  writeFileAtomic.sync(file, kept.join('\n') + '\n', { mode });
   return line;
 }

@@ -1,0 +1,9 @@
+/**
+ * The provisioner the CLI and the programmatic API pass to the strategies: a bench
+ * with a `virtual:` block is started by the virtual rig (its one entry point,
+ * rig/index.ts); any other bench is real and already there.
+ */
+import { provisionVirtualBench } from '../../rig/index.ts';
+import { realBench, type Provisioner } from '../bench/provision.ts';
+
+export const provisionBench: Provisioner = (bench, req) => (bench.virtual ? provisionVirtualBench(bench, req) : realBench(bench, req));

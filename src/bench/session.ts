@@ -1,0 +1,226 @@
+/**
+ * The live bench (labgrid's "target"): one SSH connection per device, each device's
+ * role driver (the client's Station, the APs' AccessPoint, chosen by the inventory's
+ * `driver:` through controllers/drivers.ts), the attenuators on each AP's path, the
+ * power switches, the station's association events, and the bench clock. Strategies
+ * (the roam cycle, flashing) work on this; they never open connections themselves.
+ */
+import { BenchError } from '../errors.ts';
+import { reachabilityHint } from '../controllers/reachability.ts';
+import { createAttenuator } from '../controllers/attenuator/registry.ts';
+import type { Attenuator } from '../controllers/attenuator/types.ts';
+import { BenchClock } from '../controllers/bench-clock.ts';
+import { accessPointDrivers, powerSwitchDrivers, stationDrivers } from '../controllers/drivers.ts';
+import type { AccessPoint, AssociationEvent, EventStream, PowerSwitch, Station } from '../controllers/roles.ts';
+import { SshDevice, type SshConnectOptions } from '../controllers/ssh/ssh-device.ts';
+import { AP_NAMES, DEVICE_NAMES, parseAddress, type ApName, type Bench, type DeviceName } from '../inventory/schema.ts';
+import type { EndpointOverrides, ProvisionedBench } from './provision.ts';
+import { sshOptionsFor } from './ssh-options.ts';
+import { ConditionWaiter } from './waiter.ts';
+
+export type { ApName, DeviceName } from '../inventory/schema.ts';
+
+export interface PathAttenuator {
+  name: string;
+  channel: number;
+  driver: Attenuator;
+  fixedLossDb: number;
+  safeDb: number;
+}
+
+export interface SessionOptions {
+  overrides?: EndpointOverrides;
+  timeScale: number;
+  log?: (m: string) => void;
+}
+
+export class BenchSession {
+  readonly waiter = new ConditionWaiter();
+  /** The station's association events since the session opened, in arrival order. */
+  readonly events: AssociationEvent[] = [];
+  private eventStream: EventStream | null = null;
+  /** The provisioner's handle (a virtual bench's rig), stopped with the session. */
+  provisioned: ProvisionedBench | null = null;
+
+  readonly aps: Record<ApName, AccessPoint>;
+  station: Station;
+
+  private constructor(
+    readonly bench: Bench,
+    readonly clock: BenchClock,
+    readonly devices: Record<DeviceName, SshDevice>,
+    readonly paths: Record<ApName, PathAttenuator[]>,
+    readonly power: Partial<Record<DeviceName, PowerSwitch>>,
+    private readonly connectOptions: Record<DeviceName, SshConnectOptions>,
+  ) {
+    this.aps = { ap1: this.accessPointFor('ap1', devices.ap1), ap2: this.accessPointFor('ap2', devices.ap2) };
+    this.station = this.stationFor(devices.client);
+  }
+
+  private radioSpec(n: DeviceName, shell: SshDevice) {
+    const d = this.bench.devices[n];
+    return { shell, iface: d.wireless.interface, radio: d.wireless.radio, commandTimeoutMs: d.commandTimeoutS * 1000 };
+  }
+
+  private stationFor(shell: SshDevice): Station {
+    return stationDrivers.create(this.bench.devices.client.driver, this.radioSpec('client', shell), 'client');
+  }
+
+  private accessPointFor(n: ApName, shell: SshDevice): AccessPoint {
+    return accessPointDrivers.create(this.bench.devices[n].driver, this.radioSpec(n, shell), n);
+  }
+
+  /** Connect to every device and create the drivers. Fails as a whole: nothing stays open. */
+  static async open(bench: Bench, opts: SessionOptions): Promise<BenchSession> {
+    const clock = new BenchClock(opts.timeScale);
+    const connectOpts = DEVICE_NAMES.map((name) => sshOptionsFor(bench, name, opts.overrides, opts.log));
+    const settled = await Promise.allSettled(connectOpts.map((o) => SshDevice.connect(o)));
+    const failed = settled.find((s) => s.status === 'rejected') as PromiseRejectedResult | undefined;
+    if (failed) {
+      await Promise.allSettled(settled.map((s) => (s.status === 'fulfilled' ? s.value.close() : undefined)));
+      const err = failed.reason;
+      if (err instanceof BenchError && err.code === 'E_CONNECT') {
+        const i = settled.indexOf(failed);
+        err.message += await reachabilityHint(connectOpts[i].host);
+      }
+      throw err;
+    }
+    const devices = Object.fromEntries(DEVICE_NAMES.map((n, i) => [n, (settled[i] as PromiseFulfilledResult<SshDevice>).value])) as Record<DeviceName, SshDevice>;
+    try {
+      const byName = Object.fromEntries(DEVICE_NAMES.map((n, i) => [n, connectOpts[i]])) as Record<DeviceName, SshConnectOptions>;
+      return new BenchSession(bench, clock, devices, attenuatorPaths(bench, opts.overrides), powerSwitches(bench, opts.overrides), byName);
+    } catch (err) {
+      await Promise.allSettled(Object.values(devices).map((d) => d.close()));
+      throw err;
+    }
+  }
+
+  /**
+   * Connect again to a device whose connection was lost (a dropped link, a reboot):
+   * explicitly, with the device's connect deadline, never by a hidden retry inside a call.
+   */
+  async reconnect(name: DeviceName): Promise<void> {
+    await this.devices[name].close().catch(() => {});
+    const dev = await SshDevice.connect(this.connectOptions[name]);
+    this.devices[name] = dev;
+    if (name === 'client') {
+      this.stopEvents();
+      this.station = this.stationFor(dev);
+    } else this.aps[name] = this.accessPointFor(name, dev);
+  }
+
+  /** Identify every attenuator (model check) once before the run. */
+  async identifyAttenuators(): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const p of [...this.paths.ap1, ...this.paths.ap2]) {
+      const id = await p.driver.identify();
+      out[p.name] = `${id.model} SN ${id.serial}`;
+    }
+    return out;
+  }
+
+  /** Program one AP path (every attenuator on it); returns the read-back value. */
+  async setPath(ap: ApName, db: number): Promise<number> {
+    const vals = await Promise.all(this.paths[ap].map((p) => p.driver.set(p.channel, db)));
+    return vals[0];
+  }
+
+  /** Anchor the bench clock on the client's wall clock. */
+  async anchorClock(): Promise<void> {
+    const r = await this.devices.client.exec('date +%s', { timeoutMs: 10_000 });
+    const s = Number(r.stdout.trim());
+    if (r.exitCode === 0 && Number.isFinite(s)) this.clock.anchor(s * 1000 + 500);
+  }
+
+  /** When the device last booted (bench epoch ms), from /proc/uptime; null when it cannot tell. */
+  async bootTime(name: DeviceName): Promise<number | null> {
+    const r = await this.devices[name].exec('cat /proc/uptime', { timeoutMs: this.bench.devices[name].commandTimeoutS * 1000 }).catch(() => null);
+    const up = Number(r?.stdout.trim().split(/\s+/)[0]);
+    return r?.exitCode === 0 && Number.isFinite(up) ? this.clock.now() - up * 1000 : null;
+  }
+
+  /** Devices whose SSH connection is gone. */
+  disconnected(): DeviceName[] {
+    return DEVICE_NAMES.filter((n) => !this.devices[n].connected);
+  }
+
+  /** Stream the station's association events into `events` (and the raw log). */
+  startEvents(rawLog?: (line: string) => void): void {
+    const stream = this.station.watchAssociations(this.clock, (e) => {
+      this.events.push(e);
+      rawLog?.(`${new Date(e.atMs).toISOString()} ${e.bssid ?? 'Not-Associated'}`);
+      this.waiter.notify();
+    });
+    this.eventStream = stream;
+    void stream.done.then(() => {
+      if (this.eventStream === stream) this.eventStream = null;
+      this.waiter.notify();
+    });
+  }
+
+  private stopEvents(): void {
+    this.eventStream?.stop();
+    this.eventStream = null;
+  }
+
+  get eventsRunning(): boolean {
+    return this.eventStream !== null;
+  }
+
+  /**
+   * Leave the bench safe: event stream stopped, attenuators at their safe values,
+   * connections closed, the provisioned bench (a virtual rig) stopped. Returns the
+   * problems met on the way.
+   */
+  async close(): Promise<string[]> {
+    const problems: string[] = [];
+    this.stopEvents();
+    for (const p of [...this.paths.ap1, ...this.paths.ap2]) {
+      try {
+        await p.driver.set(p.channel, p.safeDb);
+      } catch (err) {
+        problems.push(`${p.name}: could not set the safe value ${p.safeDb} dB: ${(err as Error).message}`);
+      }
+      await p.driver.close().catch(() => {});
+    }
+    await Promise.allSettled(Object.values(this.power).map((s) => s?.close()));
+    await Promise.allSettled(Object.values(this.devices).map((d) => d.close()));
+    const prov = this.provisioned;
+    this.provisioned = null;
+    if (prov) await prov.stop();
+    return problems;
+  }
+
+  fixedLoss(): Record<string, number> {
+    return { ap1: this.paths.ap1[0]?.fixedLossDb ?? 0, ap2: this.paths.ap2[0]?.fixedLossDb ?? 0 };
+  }
+}
+
+/** The attenuator drivers on each AP's path (no I/O yet). */
+function attenuatorPaths(bench: Bench, overrides: EndpointOverrides | undefined): Record<ApName, PathAttenuator[]> {
+  const paths: Record<ApName, PathAttenuator[]> = { ap1: [], ap2: [] };
+  for (const [name, spec] of Object.entries(bench.attenuators)) {
+    const o = overrides?.attenuators?.[name];
+    const addr = parseAddress(spec.address);
+    const port = o ? (o.port ?? (spec.protocol === 'http' ? o.httpPort : o.telnetPort) ?? 0) : addr.port;
+    const driver = createAttenuator({ name, model: spec.model, protocol: spec.protocol, host: o?.host ?? addr.host, port });
+    paths[spec.path].push({ name, channel: spec.channel, driver, fixedLossDb: spec.fixedLossDb, safeDb: spec.safeDb });
+  }
+  for (const ap of AP_NAMES) paths[ap].sort((a, b) => a.name.localeCompare(b.name));
+  return paths;
+}
+
+/** The power switch of every device that has one (credentials from the environment). */
+function powerSwitches(bench: Bench, overrides: EndpointOverrides | undefined): Partial<Record<DeviceName, PowerSwitch>> {
+  const out: Partial<Record<DeviceName, PowerSwitch>> = {};
+  for (const name of DEVICE_NAMES) {
+    const p = bench.devices[name].power;
+    if (!p) continue;
+    const addr = overrides?.power?.[name] ?? parseAddress(p.address);
+    const username = p.usernameEnv ? process.env[p.usernameEnv] : undefined;
+    const password = p.passwordEnv ? process.env[p.passwordEnv] : undefined;
+    const credentials = username !== undefined || password !== undefined ? { username: username ?? '', password: password ?? '' } : undefined;
+    out[name] = powerSwitchDrivers.create(p.driver, { name, host: addr.host, port: addr.port, outlet: p.outlet, credentials }, name);
+  }
+  return out;
+}

@@ -1,0 +1,31 @@
+/**
+ * The device-role registries (roles.ts) and the built-in drivers, one registration
+ * line each. The inventory names a driver per device (`driver: madwifi`) and per power
+ * outlet (`power: { driver: gude, ... }`). Attenuators have their own registry
+ * (attenuator/registry.ts): they are chosen by model prefix and protocol.
+ */
+import { DriverRegistry } from './driver-registry.ts';
+import { MadwifiAccessPoint } from './madwifi/access-point.ts';
+import { MadwifiStation } from './madwifi/station.ts';
+import { GudeHttpPowerSwitch, type PowerSwitchSpec } from './power/gude-http.ts';
+import type { AccessPoint, PowerSwitch, Station } from './roles.ts';
+import type { DeviceShell } from './ssh/types.ts';
+
+export type { PowerSwitchSpec } from './power/gude-http.ts';
+
+/** What a station or AP driver is built from: the device's connection and its inventory entry. */
+export interface RadioDriverSpec {
+  shell: DeviceShell;
+  /** The wireless interface (madwifi: the VAP, ath0) and its radio (madwifi: wifi0). */
+  iface: string;
+  radio: string;
+  commandTimeoutMs: number;
+}
+
+export const stationDrivers = new DriverRegistry<RadioDriverSpec, Station>('station driver');
+export const accessPointDrivers = new DriverRegistry<RadioDriverSpec, AccessPoint>('access point driver');
+export const powerSwitchDrivers = new DriverRegistry<PowerSwitchSpec, PowerSwitch>('power switch driver');
+
+stationDrivers.register('madwifi', (s) => new MadwifiStation(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
+accessPointDrivers.register('madwifi', (s) => new MadwifiAccessPoint(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
+powerSwitchDrivers.register('gude', (s) => new GudeHttpPowerSwitch(s));

@@ -1,0 +1,102 @@
+/**
+ * Device roles: what the roam and flash strategies need from a board, whatever its
+ * driver. labgrid calls these protocols; the inventory picks one implementation per
+ * device (`driver:`) through the registries in drivers.ts. Nothing here is madwifi's:
+ * madwifi (controllers/madwifi/) is one implementation of Station and AccessPoint.
+ */
+import type { BenchClock } from './bench-clock.ts';
+import type { ExecResult } from './ssh/types.ts';
+
+/** What a radio reports about its link now. */
+export interface LinkInfo {
+  /** Station: the AP it is associated with; AP: its own BSSID. Upper case; null when none. */
+  bssid: string | null;
+  essid: string | null;
+  /** Station: the signal from its AP (dBm); null when not associated or not reported. */
+  signalDbm: number | null;
+  channel: number | null;
+}
+
+/** An association event from the station: joined `bssid`, or left (null). */
+export interface AssociationEvent {
+  /** Board time, epoch ms (as the board stamped it). */
+  atMs: number;
+  /** When the event reached the rig, on the bench clock (for pings without their own stamps). */
+  arrivedMs: number;
+  bssid: string | null;
+}
+
+/** A long-running event source on a device (the station's association events). */
+export interface EventStream {
+  /** Resolves when the stream ends: stopped, the command exited, the connection was lost. */
+  readonly done: Promise<unknown>;
+  stop(): void;
+}
+
+export interface StationSettings {
+  essid: string;
+  /** Driver-specific roaming knobs from the inventory (`roaming:`), name -> value. */
+  roaming: Record<string, number>;
+  /** WPA-PSK passphrase, or null for an open network. */
+  psk: string | null;
+}
+
+export interface AccessPointSettings {
+  essid: string;
+  channel: number;
+  psk: string | null;
+}
+
+/** The client: joins the network, reports its link, streams its association events, roams on request. */
+export interface Station {
+  /** Inventory name of the device. */
+  readonly name: string;
+  /** Implementation name (`madwifi`, ...). */
+  readonly driver: string;
+  configure(settings: StationSettings): Promise<void>;
+  link(): Promise<LinkInfo>;
+  /** Wait (bench time) until associated to one of `bssids` (any AP when omitted); returns the BSSID. */
+  waitAssociated(clock: BenchClock, timeoutMs: number, bssids?: string[], signal?: AbortSignal): Promise<string>;
+  watchAssociations(clock: BenchClock, listener: (e: AssociationEvent) => void): EventStream;
+  /** Ask the station to move to `bssid` now (the station-command roam trigger). */
+  roamTo(bssid: string): Promise<void>;
+}
+
+/** An access point: serves the network; says which stations it has. */
+export interface AccessPoint {
+  readonly name: string;
+  readonly driver: string;
+  /** Bring the network up; returns the AP's BSSID. */
+  configure(settings: AccessPointSettings): Promise<string>;
+  link(): Promise<LinkInfo>;
+  /** MAC addresses (upper case) of the stations associated now. */
+  stations(): Promise<string[]>;
+}
+
+export type PowerState = 'on' | 'off';
+
+/** One outlet of a network power switch (PDU) feeding one board. */
+export interface PowerSwitch {
+  /** Inventory name of the device it powers. */
+  readonly name: string;
+  readonly driver: string;
+  /** Switch on; resolves once the outlet reads back on. */
+  on(): Promise<void>;
+  /** Switch off; resolves once the outlet reads back off. */
+  off(): Promise<void>;
+  /** Off, wait `offMs` of real time, on. */
+  cycle(offMs: number): Promise<void>;
+  state(): Promise<PowerState>;
+  close(): Promise<void>;
+}
+
+/** A board's serial console (through a console server). */
+export interface Console {
+  readonly name: string;
+  readonly driver: string;
+  /** Everything the console printed since the capture started (boot log, oopses). */
+  captured(): string;
+  /** Log in if needed and run one command on the console. */
+  run(command: string, timeoutMs: number): Promise<ExecResult>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,16 @@
+/**
+ * What can go wrong on a real bench, rehearsed on the virtual rig on demand (the
+ * inventory's `virtual.faults`, `rig lab up --fault`). The vocabulary lives with the
+ * inventory; the virtual rig implements each kind (rig/faults.ts).
+ */
+export const FAULT_KINDS = [
+  'drop-ssh', // a device's SSH connections are cut (dropbear dies, a switch port flaps)
+  'reboot', // a device reboots: SSH refused for a while, runtime state lost
+  'attenuator-timeout', // an attenuator stops answering
+  'attenuator-garbage', // an attenuator answers nonsense
+  'kill-ping', // the client's ping is killed (SIGKILL, OOM killer)
+  'busybox-ping-exit', // busybox ping exits on a failed sendto
+  'never-roam', // the client does not roam (roam check off) for one cycle
+  'clock-jump', // a board's wall clock jumps (ntpdate, RTC reset)
+] as const;
+export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -1,0 +1,264 @@
+/**
+ * The bench while a run uses it: the session (opened through the provisioner the
+ * caller chose), the roam trigger, the APs' BSSIDs, the programmed attenuation, the
+ * client's ping stream; one roam cycle at a time, and the recovery ladder after a roam
+ * that something on the bench broke.
+ */
+import { openBench } from '../bench/open.ts';
+import type { Provisioner } from '../bench/provision.ts';
+import type { ApName, BenchSession } from '../bench/session.ts';
+import { detectPing, pingArgv, PingStream, type PingCapabilities } from '../controllers/ping/remote.ts';
+import { BenchError, RigError, describeError } from '../errors.ts';
+import { flashSession, identifySession } from '../flash/session.ts';
+import { AP_NAMES, DEVICE_NAMES, type Bench } from '../inventory/schema.ts';
+import type { RunFolder } from '../record/run-folder.ts';
+import type { RoamRecord, RunPlan, RunSummary } from '../record/schema.ts';
+import { runCycle } from './cycle.ts';
+import { emptyRecord } from './record.ts';
+import { recoverBench } from './recovery.ts';
+import { roamTrigger } from './triggers/registry.ts';
+import type { RoamTrigger } from './triggers/types.ts';
+
+export interface LiveBenchOptions {
+  provision: Provisioner;
+  signal?: AbortSignal;
+  log?: (message: string) => void;
+  progress: (message: string) => void;
+}
+
+export class LiveBench {
+  private session: BenchSession | null = null;
+  private ping: PingStream | null = null;
+  private caps: PingCapabilities | null = null;
+  private bssids: Record<ApName, string> = { ap1: '', ap2: '' };
+  private attenuation: Record<ApName, number> = { ap1: 0, ap2: 0 };
+  private current: ApName = 'ap1';
+  private pingDeath: string | null = null;
+  private readonly bootTimes: Record<string, number | null> = {};
+  private readonly pingStreams: { analyzer: PingStream['analyzer']; firstIndex: number }[] = [];
+  readonly trigger: RoamTrigger;
+  attenuators: Record<string, string> = {};
+  /** What each device runs now (for the records) and what its drivers said (for the report). */
+  firmware: Record<string, string> = {};
+  readonly devices: Record<string, { variant: string; banner: string | null }> = {};
+  /** Index of the next roam (the ping restarted for it counts loss from there). */
+  nextIndex = 1;
+
+  constructor(
+    private readonly bench: Bench,
+    private readonly plan: RunPlan,
+    private readonly folder: RunFolder,
+    private readonly psk: string | null,
+    private readonly opts: LiveBenchOptions,
+  ) {
+    this.trigger = roamTrigger(bench.profile.trigger, plan.bench);
+  }
+
+  get pingInfo(): RunSummary['ping'] {
+    if (!this.ping || !this.caps) return null;
+    return { command: this.ping.command, version: this.caps.version, timestampSource: this.caps.timestamps ? 'ping' : 'arrival' };
+  }
+
+  /** Bring the bench up: provision, connect, the APs, the client's association, its events, the ping. */
+  async start(firstVariant: string): Promise<void> {
+    const { bench, plan } = this;
+    this.opts.progress(bench.virtual ? `starting the virtual rig (time scale ${plan.timeScale}, client firmware ${firstVariant})` : 'connecting to ap1, ap2, client');
+    const s = (this.session = await openBench(bench, {
+      provision: this.opts.provision,
+      firmware: firstVariant,
+      timeScale: plan.timeScale,
+      groundTruthFile: this.folder.groundTruthFile,
+      log: this.opts.log,
+    }));
+    this.checkAbort();
+    this.attenuators = await s.identifyAttenuators();
+    await s.anchorClock();
+    for (const name of DEVICE_NAMES) this.bootTimes[name] = await s.bootTime(name);
+
+    // The trigger's starting point (a crossfade: ap1 strong, ap2 weak); the APs, then the client.
+    await this.resetAttenuation();
+    this.checkAbort();
+    this.opts.progress('configuring the access points');
+    const [b1, b2] = await Promise.all(AP_NAMES.map((ap) => s.aps[ap].configure({ essid: bench.essid, channel: bench.devices[ap].wireless.channel, psk: this.psk })));
+    this.bssids = { ap1: b1, ap2: b2 };
+    this.checkAbort();
+    this.opts.progress('configuring the client and waiting for it to associate to ap1');
+    await s.station.configure({ essid: bench.essid, roaming: { ...bench.roaming }, psk: this.psk });
+    await s.station.waitAssociated(s.clock, 60_000, [this.bssids.ap1], this.opts.signal);
+    this.checkAbort();
+    this.current = 'ap1';
+    s.startEvents((line) => this.folder.log('events.log', line));
+
+    this.opts.progress('starting ping on the client');
+    this.caps = await detectPing(s.devices.client, bench.devices.client.commandTimeoutS * 1000);
+    this.startPing(this.nextIndex);
+  }
+
+  private async resetAttenuation(): Promise<void> {
+    const s = this.session!;
+    this.attenuation = this.trigger.initialAttenuation(this.bench.profile);
+    await Promise.all(AP_NAMES.map((ap) => s.setPath(ap, this.attenuation[ap])));
+  }
+
+  /**
+   * Flash `variant` onto every board (fast and harmless when it is already loaded), then
+   * bring the bench back to the start of a roam sequence: attenuation reset, the client
+   * associated to ap1, events and ping running. `as-installed` (a real bench run without
+   * a variant) flashes nothing and only reads what the boards run.
+   */
+  async useVariant(variant: string): Promise<void> {
+    const s = this.session!;
+    if (variant !== 'as-installed') {
+      await this.ping?.stop(2000).catch(() => {});
+      this.ping = null;
+      this.opts.progress(`flashing ${variant}`);
+      await flashSession(s, {
+        variant,
+        psk: this.psk,
+        onProgress: (e) => this.opts.log?.(`${e.device}: ${e.rollback ? 'rollback ' : ''}${e.step}: ${e.message}`),
+        log: this.opts.log,
+      });
+      await this.resetAttenuation();
+      this.bssids = { ap1: (await s.aps.ap1.link()).bssid ?? this.bssids.ap1, ap2: (await s.aps.ap2.link()).bssid ?? this.bssids.ap2 };
+      await s.station.waitAssociated(s.clock, 60_000, [this.bssids.ap1], this.opts.signal);
+      this.current = 'ap1';
+      if (!s.eventsRunning) s.startEvents((line) => this.folder.log('events.log', line));
+      this.startPing(this.nextIndex);
+    }
+    const fw = await identifySession(s).catch(() => null);
+    this.firmware = Object.fromEntries(DEVICE_NAMES.map((d) => [d, fw?.[d]?.loadedVariant ?? (variant === 'as-installed' ? 'unknown' : variant)]));
+    for (const d of DEVICE_NAMES) {
+      this.devices[d] = { variant: this.firmware[d], banner: fw ? Object.values(fw[d].banners ?? {}).join(' | ') : null };
+    }
+  }
+
+  /** One roam, from the current AP to the other; a roam the bench broke is invalid, and the bench is recovered. */
+  async cycle(index: number, variant: string): Promise<RoamRecord> {
+    const s = this.session!;
+    const from = this.current;
+    const to: ApName = from === 'ap1' ? 'ap2' : 'ap1';
+    let record: RoamRecord;
+    try {
+      record = await runCycle(
+        {
+          session: s,
+          ping: this.ping!,
+          profile: this.bench.profile,
+          trigger: this.trigger,
+          bssids: this.bssids,
+          attenuation: this.attenuation,
+          variant,
+          signal: this.opts.signal,
+          onCycleStart: (n) => s.provisioned?.beginCycle?.(n),
+          timeline: (sample) => this.folder.log('timeline.jsonl', JSON.stringify(sample)),
+        },
+        index,
+        from,
+        to,
+      );
+      if (record.toBssid === this.bssids[to]) this.current = to;
+    } catch (err) {
+      // The bench failed under this roam (a device unreachable, an attenuator not
+      // answering): the roam could not be measured. Record why, then recover.
+      if (!(err instanceof RigError) || err.kind !== 'bench') throw err;
+      record = emptyRecord({ index, variant, trigger: this.trigger.name, fromAp: from, toAp: to, fromBssid: this.bssids[from], tStart: s.clock.now(), fixedLossDb: s.fixedLoss(), timestampSource: 'none' });
+      record.invalidReason = printable(describeError(err));
+    }
+    record.firmware = { ...this.firmware };
+    // A roam during which a device dropped off cannot be trusted, however it looked.
+    const gone = s.disconnected();
+    if (record.valid && gone.length > 0) {
+      record.valid = false;
+      record.invalidReason = `ssh connection to ${gone.join(', ')} lost during the roam`;
+    }
+    if (!record.valid && record.invalidReason !== 'interrupted' && this.needsRecovery(record)) {
+      const lost = s.disconnected();
+      const found = await this.recover(index, record.invalidReason ?? 'unknown');
+      const notes = [...(lost.length ? [`ssh connection to ${lost.join(', ')} lost`] : []), ...found];
+      const extra = notes.filter((n) => !record.invalidReason?.includes(n));
+      if (extra.length) record.invalidReason = `${extra.join('; ')}; ${record.invalidReason}`;
+    }
+    return record;
+  }
+
+  /** After an invalid roam: is anything on the bench broken that the next roam needs? */
+  private needsRecovery(record: RoamRecord): boolean {
+    const s = this.session!;
+    return s.disconnected().length > 0 || !s.eventsRunning || this.pingDeath !== null || /attenuator|clock|ssh|command|timed out/i.test(record.invalidReason ?? '');
+  }
+
+  private async recover(index: number, why: string): Promise<string[]> {
+    const ctx = {
+      session: this.session!,
+      bench: this.bench,
+      psk: this.psk,
+      bssids: this.bssids,
+      attenuation: this.attenuation,
+      bootTimes: this.bootTimes,
+      current: this.current,
+      signal: this.opts.signal,
+      log: (m: string): void => {
+        this.opts.log?.(m);
+        this.folder.log('recovery.log', `${new Date().toISOString()} roam ${index}: ${m}`);
+      },
+      restartStreams: async (nextIndex: number): Promise<void> => {
+        const s = this.session!;
+        if (!s.eventsRunning) s.startEvents((line) => this.folder.log('events.log', line));
+        await this.ping?.stop(2000).catch(() => {});
+        this.startPing(nextIndex);
+      },
+    };
+    const found = await recoverBench(ctx, index, why);
+    this.current = ctx.current;
+    return found;
+  }
+
+  /** The virtual rig writes the cycle's ground truth before the rig writes its record. */
+  endCycle(index: number): void {
+    this.session?.provisioned?.endCycle?.(index);
+  }
+
+  /** Lost seqs of every ping stream that fall in no roam's window. */
+  lostOutsideCycles(records: RoamRecord[]): number[] {
+    const out: number[] = [];
+    this.pingStreams.forEach(({ analyzer, firstIndex }, i) => {
+      const lastIndex = this.pingStreams[i + 1]?.firstIndex ?? Infinity;
+      const mine = records.filter((r) => r.index >= firstIndex && r.index < lastIndex && r.seqTo > 0);
+      out.push(...analyzer.result().lost.filter((seq) => !mine.some((r) => seq >= r.seqFrom && seq <= r.seqTo)));
+    });
+    return out;
+  }
+
+  /** Leave the bench safe and stopped (the provisioned rig too); returns the problems met on the way. */
+  async stop(): Promise<string[]> {
+    const problems: string[] = [];
+    await this.ping?.stop(2000).catch(() => {});
+    if (this.session) problems.push(...(await this.session.close()));
+    this.session = null;
+    return problems;
+  }
+
+  private checkAbort(): void {
+    if (this.opts.signal?.aborted) throw new BenchError('interrupted during setup', { code: 'E_INTERRUPTED' });
+  }
+
+  private startPing(firstIndex: number): void {
+    const s = this.session!;
+    this.pingDeath = null;
+    const argv = pingArgv(this.bench.traffic.target, this.bench.traffic.intervalS, this.caps!);
+    const p = new PingStream(s.devices.client, argv, this.bench.traffic.intervalS, s.clock, (line, stream, at) =>
+      this.folder.log('ping.log', `${(at / 1000).toFixed(6)} ${stream === 'stderr' ? 'E ' : ''}${line}`),
+    );
+    p.onLine(() => s.waiter.notify());
+    void p.died.then((d) => {
+      if (this.ping === p && d) this.pingDeath = d.reason;
+    });
+    this.ping = p;
+    this.pingStreams.push({ analyzer: p.analyzer, firstIndex });
+  }
+}
+
+/** Device replies can be binary garbage: keep reasons printable. */
+function printable(text: string): string {
+  return text.replace(/[^\x20-\x7e]/g, '?');
+}
