@@ -81,6 +81,16 @@ export class ClientBoard extends WirelessBoard {
       if (essid.length > 32) return fail(io, 'Error for wireless request "Set ESSID" (8B1A) :\n    ESSID too long.', 255);
       this.sta.setEssid(essid);
     }
+    // wireless-tools iwconfig.c: `ap` takes a MAC, `any`/`auto` (broadcast) or `off` (all-zero) -> SIOCSIWAP.
+    const ap = settings.get('ap');
+    if (ap !== undefined) {
+      const a = ap.toLowerCase();
+      const addr = a === 'any' || a === 'auto' ? 'FF:FF:FF:FF:FF:FF' : a === 'off' ? '00:00:00:00:00:00' : ap;
+      if (!/^[0-9A-Fa-f]{2}(:[0-9A-Fa-f]{2}){5}$/.test(addr)) {
+        return fail(io, `Error for wireless request "Set AP Address" (8B14) :\n    invalid argument "${ap}".`, 255);
+      }
+      this.sta.setDesiredBssid(addr);
+    }
     return 0;
   }
 
