@@ -10,6 +10,7 @@ import { World } from './world/world.ts';
 import { FaultInjector, type FaultSpec } from './faults.ts';
 import { checkLabFirmware, installLabKernels, type VirtualKernel } from './device/kernel.ts';
 import type { PingFlavour } from './world/ping.ts';
+import { startVirtualPdus, type BenchPdus } from './power/bench-pdus.ts';
 
 export interface LabOptions {
   bench: Bench;
@@ -38,6 +39,8 @@ export interface LabEndpoints {
   /** Per attenuator: its ports; `httpPort` 0 when the unit has no HTTP interface (the Weinschel 8310: telnet only). */
   /** `port`: the one the inventory's protocol uses; `httpPort` is 0 for a unit without HTTP. */
   attenuators: Record<string, { host: string; port: number; httpPort: number; telnetPort: number | null }>;
+  /** Per device with a `power:` outlet: its virtual power switch. */
+  power: Record<string, { host: string; port: number }>;
 }
 
 export interface Lab {
@@ -50,6 +53,8 @@ export interface Lab {
   readonly faults: FaultInjector;
   /** Each board's kernel: loaded modules, dmesg, firmware faults (corrupted upload, failing insmod, reboot mid-flash). */
   readonly kernel: Record<string, VirtualKernel>;
+  /** The virtual power switches (PDUs) of the bench's `power:` outlets. */
+  readonly pdus: BenchPdus | null;
   /** Power-cycle a board; resolves when it answers SSH again, running what its flash holds. */
   reboot(device: string): Promise<void>;
   /** Ground-truth entries follow the rig's cycle numbering (in-process runs). */
@@ -113,9 +118,10 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     world.stop();
     throw err;
   }
+  let pdus: BenchPdus | null = null;
   const stopAll = async (): Promise<void> => {
     world.stop();
-    await Promise.allSettled([...Object.values(ssh).map((s) => s.close()), ...Object.values(attenuators).map((a) => a.close())]);
+    await Promise.allSettled([...Object.values(ssh).map((s) => s.close()), ...Object.values(attenuators).map((a) => a.close()), pdus?.close()]);
   };
 
   try {
@@ -148,12 +154,24 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         },
       }),
     );
+    // A virtual power switch outlet per board that has one: switching it cuts or restores the board's power.
+    const outlets = Object.fromEntries(Object.entries(bench.devices).flatMap(([n, d]) => (d.power ? [[n, d.power]] : [])));
+    if (Object.keys(outlets).length > 0) {
+      pdus = await startVirtualPdus(outlets, {
+        host,
+        onSwitch: (device, on) => {
+          world.sched.now();
+          if (on) void kernel[device].powerOn();
+          else kernel[device].powerOff();
+        },
+      });
+    }
   } catch (err) {
     await stopAll();
     throw err;
   }
 
-  const endpoints: LabEndpoints = { devices: {}, attenuators: {} };
+  const endpoints: LabEndpoints = { devices: {}, attenuators: {}, power: { ...pdus?.endpoints } };
   for (const [name, s] of Object.entries(ssh)) endpoints.devices[name] = { host, port: s.port, hostKeyFingerprint: s.hostKeyFingerprint };
   for (const [name, a] of Object.entries(attenuators)) {
     const port = (bench.attenuators[name].protocol === 'http' ? a.ports.http : a.ports.telnet) ?? 0;
@@ -173,6 +191,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     boards,
     ssh,
     attenuators,
+    pdus,
     beginCycle: (index) => {
       world.sched.now();
       world.groundTruth.beginCycle(index);

@@ -116,6 +116,11 @@ export class Board implements VirtualDevice {
     for (const ext of this.extensions) ext.onReboot?.();
   }
 
+  /** The kernel starts (power on, or the end of a reboot): /proc/uptime counts from now. */
+  kernelStarted(): void {
+    this.bootedAtModelMs = this.world.sched.now();
+  }
+
   /** Board wall clock now (epoch ms). */
   nowMs(): number {
     return this.world.epochMs() + this.clockOffsetMs;

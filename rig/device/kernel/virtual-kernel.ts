@@ -55,6 +55,8 @@ export class VirtualKernel {
   private readonly log = new KernelLog();
   private readonly table: LoadedModules;
   private rebooting: Promise<void> | null = null;
+  private powered = true;
+  private powerRestored: (() => void) | null = null;
   private booting: Promise<void> | null = null;
   private generation = 0;
   private internalWrite = false;
@@ -105,6 +107,7 @@ export class VirtualKernel {
 
   /** Kernel start: boot messages, then every module in /etc/modules from the module folder. */
   boot(): void {
+    this.board.kernelStarted();
     this.log.printk(`Linux version ${this.opts.release} (build@rig) (gcc version 3.4.4) #1 Tue Mar 20 10:12:44 CET 2007`);
     this.log.printk('CPU revision is: 00019064');
     this.log.printk('Memory: 29304k/32768k available (2124k kernel code, 3448k reserved)');
@@ -132,6 +135,33 @@ export class VirtualKernel {
       this.rebooting = null;
     });
     return this.rebooting;
+  }
+
+  /**
+   * The board's power goes off (a PDU outlet switched off): SSH goes away, everything
+   * held only at runtime is lost, and nothing boots until the power comes back.
+   */
+  powerOff(): void {
+    if (!this.powered) return;
+    this.powered = false;
+    this.opts.hooks?.powerDown?.();
+    this.board.reboot(); // -> onReboot(): modules gone; the boot waits for powerOn()
+    this.opts.hooks?.rebooted?.();
+  }
+
+  /** The power comes back: the board boots (the boot time) and answers SSH again. Resolves then. */
+  async powerOn(): Promise<void> {
+    if (this.powered) return this.whenBooted();
+    this.powered = true;
+    const restored = this.powerRestored;
+    this.powerRestored = null;
+    restored?.();
+    await this.booting;
+    this.opts.hooks?.powerUp?.();
+  }
+
+  get isPowered(): boolean {
+    return this.powered;
   }
 
   /** Resolves when a boot in progress (after any reboot, whoever caused it) is done. */
@@ -174,7 +204,9 @@ export class VirtualKernel {
     this.faults.powerLost();
     this.table.powerLost();
     const gen = ++this.generation;
-    this.booting = this.opts.wait(this.opts.bootMs ?? DEFAULT_BOOT_MS).then(() => {
+    // A power cut (powerOff) boots only once the power is back.
+    const power = this.powered ? Promise.resolve() : new Promise<void>((resolve) => (this.powerRestored = resolve));
+    this.booting = power.then(() => this.opts.wait(this.opts.bootMs ?? DEFAULT_BOOT_MS)).then(() => {
       if (gen !== this.generation) return this.booting ?? undefined;
       this.booting = null;
       this.boot();
