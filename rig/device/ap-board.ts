@@ -11,6 +11,8 @@ import { channelFrequencyGHz, channelFrequencyMHz } from '../world/channels.ts';
 import { WirelessBoard, type WirelessConfig } from './wireless-board.ts';
 import { fail } from './command-error.ts';
 import { parseConfText } from './wireless-tools.ts';
+import { formatWlanconfigStations } from './format.ts';
+import { rssiOf } from '../world/radio.ts';
 
 /** An access point board: madwifi AP VAP and hostapd. */
 export class ApBoard extends WirelessBoard {
@@ -53,6 +55,18 @@ export class ApBoard extends WirelessBoard {
   }
   protected hwaddr(): string {
     return this.ap.bssid;
+  }
+  protected stationList(): string {
+    return formatWlanconfigStations(
+      this.ap.stationTable().map((st) => ({
+        mac: st.mac,
+        aid: st.aid,
+        channel: this.ap.channel,
+        rateMbps: 54,
+        rssi: rssiOf(this.world.sampleSignalDbm(this.ap)),
+        idleS: 0,
+      })),
+    );
   }
   protected setParam(name: string, value: number): boolean {
     if (!(name in this.params)) return false;

@@ -7,7 +7,7 @@ import type { ProcessIO } from '../ssh/types.ts';
 import { PingProcess, type PingFlavour } from '../world/ping.ts';
 import { rssiOf } from '../world/radio.ts';
 import type { World } from '../world/world.ts';
-import { formatIweventBanner, formatIweventLine } from './format.ts';
+import { formatIweventBanner, formatIweventLine, formatWlanconfigStations } from './format.ts';
 import { channelFrequencyGHz } from '../world/channels.ts';
 import { WirelessBoard, type WirelessConfig } from './wireless-board.ts';
 import { fail } from './command-error.ts';
@@ -60,6 +60,12 @@ export class ClientBoard extends WirelessBoard {
   }
   protected hwaddr(): string {
     return this.sta.mac;
+  }
+  /** A station's node table holds its AP (madwifi lists the BSS node on a STA VAP). */
+  protected stationList(): string {
+    const ap = this.sta.state === 'RUN' ? this.sta.bss : null;
+    if (!ap) return '';
+    return formatWlanconfigStations([{ mac: ap.bssid, aid: 1, channel: ap.channel, rateMbps: 54, rssi: rssiOf(this.sta.signalFrom(ap)), idleS: 0 }]);
   }
   protected setParam(name: string, value: number): boolean {
     if (!(name in this.sta.params)) return false;

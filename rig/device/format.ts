@@ -169,3 +169,45 @@ export function formatLsmod(modules: LsmodModule[]): string {
   }
   return out;
 }
+
+export interface WlanconfigStation {
+  mac: string;
+  aid: number;
+  channel: number;
+  rateMbps: number;
+  /** madwifi's RSSI (dB above the noise floor). */
+  rssi: number;
+  idleS: number;
+}
+
+/**
+ * `wlanconfig athN list sta`, as madwifi's tools/wlanconfig.c list_stations() prints
+ * it (the 2007 tree's layout: header `"%-17.17s %4s %4s %4s %4s %4s %5s %6s %7s %6s
+ * %7s %4s %5s %3s %8s %8s"`, one `"%s %4u %4d %3dM %4d %4d %5d ..."` line per
+ * station). No station: wlanconfig returns before printing anything.
+ */
+export function formatWlanconfigStations(stations: WlanconfigStation[]): string {
+  if (stations.length === 0) return '';
+  const head = ['ADDR'.padEnd(17), ...['AID', 'CHAN', 'RATE', 'RSSI', 'DBM'].map((h) => h.padStart(4)), 'IDLE'.padStart(5), 'TXSEQ'.padStart(6), 'TXFRAG'.padStart(7), 'RXSEQ'.padStart(6), 'RXFRAG'.padStart(7), 'CAPS'.padStart(4), 'ACAPS'.padStart(5), 'ERP'.padStart(3), 'STATE'.padStart(8), 'MODE'.padStart(8)].join(' ');
+  const rows = stations.map((st) =>
+    [
+      st.mac.toLowerCase(),
+      String(st.aid).padStart(4),
+      String(st.channel).padStart(4),
+      `${String(st.rateMbps).padStart(3)}M`,
+      String(st.rssi).padStart(4),
+      String(st.rssi - 95).padStart(4),
+      String(st.idleS).padStart(5),
+      '0'.padStart(6),
+      '0'.padStart(7),
+      '0'.padStart(6),
+      '0'.padStart(7),
+      'E'.padEnd(4),
+      ''.padEnd(5),
+      '0'.padStart(3),
+      '3'.padStart(8),
+      'Normal'.padStart(8),
+    ].join(' '),
+  );
+  return [head, ...rows].join('\n') + '\n';
+}

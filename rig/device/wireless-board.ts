@@ -61,7 +61,11 @@ export abstract class WirelessBoard extends Board {
       this.destroyVap();
       return 0;
     }
-    if (verb === 'list') return 0;
+    if (verb === 'list') {
+      if (this.vap()?.iface !== iface) return fail(io, 'wlanconfig: ioctl: No such device');
+      if (rest[0] === 'sta') io.stdout.write(this.stationList());
+      return 0;
+    }
     return fail(io, `wlanconfig: unknown command "${verb}"`);
   }
 
@@ -83,6 +87,9 @@ export abstract class WirelessBoard extends Board {
   }
 
   protected abstract hwaddr(): string;
+
+  /** `wlanconfig athN list sta`: the stations this VAP has (an AP's associated clients; a station's own AP). */
+  protected abstract stationList(): string;
 
   private iwconfig(args: string[], io: ProcessIO): number {
     const vap = this.vap();

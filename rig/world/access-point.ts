@@ -55,6 +55,11 @@ export class AccessPoint {
     return a !== undefined && (!this.wpa || a.ptk);
   }
 
+  /** The stations in the AP's node table now, with their association ids (1-based, in order of association). */
+  stationTable(): { mac: string; aid: number; keyed: boolean }[] {
+    return [...this.associations].map(([sta, a], i) => ({ mac: sta.mac, aid: i + 1, keyed: !this.wpa || a.ptk }));
+  }
+
   associated(sta: Station): void {
     this.disassociated(sta);
     const a: Association = { ptk: false, handshake: null, retry: null };
