@@ -122,18 +122,26 @@ export const SshAuthSchema = z
     return { method: 'agent' };
   });
 
+/** Any Linux interface name (IFNAMSIZ: at most 15 characters); each driver narrows it (madwifi: athN on wifiN). */
+const IFACE_RE = /^[a-z][a-z0-9_.-]{0,14}$/;
+const IFACE_EXPECT = 'expected a wireless interface name like ath0 (madwifi) or wlan0 (nl80211)';
+const RADIO_RE = /^[a-z][a-z0-9_-]{0,15}$/;
+const RADIO_EXPECT_ANY = 'expected a radio name like wifi0 (madwifi) or phy0 (nl80211)';
 const INTERFACE_EXPECT = 'expected a madwifi VAP interface name like ath0';
 const RADIO_EXPECT = 'expected a madwifi radio name like wifi0';
+/** What madwifi names its VAPs and radios. */
+const MADWIFI_IFACE_RE = /^ath[0-9]{1,2}$/;
+const MADWIFI_RADIO_RE = /^wifi[0-9]{1,2}$/;
 
 export const ClientWirelessSchema = z.strictObject({
-  interface: str(/^ath[0-9]{1,2}$/, INTERFACE_EXPECT),
-  radio: str(/^wifi[0-9]{1,2}$/, RADIO_EXPECT),
+  interface: str(IFACE_RE, IFACE_EXPECT),
+  radio: str(RADIO_RE, RADIO_EXPECT_ANY),
 });
 
 const CHANNEL_EXPECT = 'expected a Wi-Fi channel, an integer 1..14 or 36..165';
 export const ApWirelessSchema = z.strictObject({
-  interface: str(/^ath[0-9]{1,2}$/, INTERFACE_EXPECT),
-  radio: str(/^wifi[0-9]{1,2}$/, RADIO_EXPECT),
+  interface: str(IFACE_RE, IFACE_EXPECT),
+  radio: str(RADIO_RE, RADIO_EXPECT_ANY),
   channel: z
     .number(msg(CHANNEL_EXPECT))
     .int(msg(CHANNEL_EXPECT))
@@ -396,6 +404,10 @@ export const BenchSchema = BenchObjectSchema.superRefine((b, ctx) => {
     const dev = b.devices[name];
     if (dev.port === 0 && !isVirtual) {
       ctx.addIssue({ code: 'custom', path: ['devices', name, 'port'], message: PORT_EXPECT });
+    }
+    if (dev.driver === 'madwifi') {
+      if (!MADWIFI_IFACE_RE.test(dev.wireless.interface)) ctx.addIssue({ code: 'custom', path: ['devices', name, 'wireless', 'interface'], message: INTERFACE_EXPECT });
+      if (!MADWIFI_RADIO_RE.test(dev.wireless.radio)) ctx.addIssue({ code: 'custom', path: ['devices', name, 'wireless', 'radio'], message: RADIO_EXPECT });
     }
     if (dev.power && (splitAddress(dev.power.address)?.port ?? 1) === 0 && !isVirtual) {
       ctx.addIssue({ code: 'custom', path: ['devices', name, 'power', 'address'], message: ADDRESS_EXPECT });

@@ -1,6 +1,6 @@
 /**
- * A power switch role on the virtual bench: the shipped bench gives every board an
- * outlet on a virtual Gude PDU; the rig's Gude driver (through the session, opened with
+ * A power switch role on the virtual bench: the bench gives every board an outlet on
+ * a virtual Gude PDU (`power:` in the inventory); the rig's Gude driver (through the session, opened with
  * the virtual rig's provisioner) really cuts the board's power: SSH goes dark, the
  * radio and everything held at runtime are gone; on again, the board boots what its
  * flash holds, with a fresh uptime.
@@ -15,6 +15,14 @@ import { loadInventory, selectBench } from '../inventory/load.ts';
 import { sshOptionsFor } from '../bench/ssh-options.ts';
 import { inventoryCopy, tempDir } from './helpers/cli.ts';
 
+/** The shipped virtual bench with every board on an outlet of one virtual Gude unit. */
+async function benchWithPower() {
+  const inv = inventoryCopy(tempDir(), (doc) => {
+    (['ap1', 'ap2', 'client'] as const).forEach((d, i) => doc.setIn(['benches', 'virtual', 'devices', d, 'power'], { driver: 'gude', address: '127.0.0.1:0', outlet: i + 1 }));
+  });
+  return selectBench(await loadInventory(inv), 'virtual').bench;
+}
+
 let session: BenchSession | null = null;
 afterEach(async () => {
   await session?.close();
@@ -28,7 +36,7 @@ async function uptimeS(s: BenchSession): Promise<number> {
 
 describe('power switch role against the virtual PDU', () => {
   it('off cuts the client board (SSH refused, radio gone); on boots it again with its flash and a fresh uptime', async () => {
-    const { bench } = selectBench(await loadInventory(inventoryCopy(tempDir())), 'virtual');
+    const bench = await benchWithPower();
     session = await openBench(bench, { provision: provisionBench, timeScale: 100 });
     const s = session;
     const sw = s.power.client!;
@@ -68,8 +76,7 @@ describe('power switch role against the virtual PDU', () => {
   });
 
   it('a cycle through the role: off, a pause, on, read back on', async () => {
-    const { bench } = selectBench(await loadInventory(inventoryCopy(tempDir())), 'virtual');
-    session = await openBench(bench, { provision: provisionBench, timeScale: 100 });
+    session = await openBench(await benchWithPower(), { provision: provisionBench, timeScale: 100 });
     await session.power.ap2!.cycle(50);
     expect(await session.power.ap2!.state()).toBe('on');
     await session.reconnect('ap2');
