@@ -1,15 +1,17 @@
-/** reports/index.html: every run, newest first, and the trend of median loss per variant. */
+/**
+ * reports/index.html: every run, newest first, and the trend of median loss
+ * per variant. The entry point html.ts bundles for the index page; reads the
+ * data block and builds the page from it.
+ */
 import uPlot from 'uplot';
 import type { IndexData } from '../data.ts';
-import { append, dateTime, fmt, h, readJson, section } from './dom.ts';
+import { append, h, section } from './dom.ts';
+import { dateTime, fmt } from './format.ts';
+import { readJson } from './page-data.ts';
 
-const D = readJson<IndexData>('rig-data');
-const color = new Map(D.colors);
-const colorOf = (v: string): string => color.get(v) ?? '#666';
-
-function trend(): HTMLElement {
+function trend(data: IndexData): HTMLElement {
   const box = h('div', { class: 'chart', id: 'trend-chart' });
-  const runs = D.runs.filter((r) => Number.isFinite(Date.parse(r.startedAt))).slice().reverse();
+  const runs = data.runs.filter((r) => Number.isFinite(Date.parse(r.startedAt))).slice().reverse();
 
   const el = section(
     'trend',
@@ -20,14 +22,14 @@ function trend(): HTMLElement {
   if (!runs.length) return el;
   requestAnimationFrame(() => {
     const x = runs.map((r) => Date.parse(r.startedAt) / 1000);
-    const ys = D.series.map((sr) => runs.map((r) => (r.bench === sr.bench ? (r.variants.find((v) => v.name === sr.variant)?.median ?? null) : null)));
+    const ys = data.series.map((sr) => runs.map((r) => (r.bench === sr.bench ? (r.variants.find((v) => v.name === sr.variant)?.median ?? null) : null)));
     new uPlot(
       {
         width: Math.max(320, box.clientWidth),
         height: 260,
         series: [
           { label: 'run', value: (_u, v, _s, i) => (v === null || i === null ? '–' : `${runs[i].id}`) },
-          ...D.series.map((sr): uPlot.Series => ({ label: sr.label, stroke: sr.color, width: 2, spanGaps: true, points: { show: true, size: 7, fill: sr.color }, value: (_u, v) => fmt(v, 1) })),
+          ...data.series.map((sr): uPlot.Series => ({ label: sr.label, stroke: sr.color, width: 2, spanGaps: true, points: { show: true, size: 7, fill: sr.color }, value: (_u, v) => fmt(v, 1) })),
         ],
         scales: { x: { time: true, range: (_u, lo, hi) => (lo === hi ? [lo - 3600, hi + 3600] : [lo - (hi - lo) * 0.03, hi + (hi - lo) * 0.03]) }, y: { range: (_u, _lo, hi) => [0, Math.max(1, (hi ?? 1) * 1.15)] } },
         axes: [
@@ -52,11 +54,13 @@ function trend(): HTMLElement {
   return el;
 }
 
-function runsTable(): HTMLElement {
+function runsTable(data: IndexData): HTMLElement {
+  const color = new Map(data.colors);
+  const colorOf = (v: string): string => color.get(v) ?? '#666';
   const body = h(
     'tbody',
     null,
-    D.runs.map((r) =>
+    data.runs.map((r) =>
       h(
         'tr',
         null,
@@ -79,7 +83,7 @@ function runsTable(): HTMLElement {
   );
   return section(
     'runs',
-    `Runs (${D.runs.length}), newest first`,
+    `Runs (${data.runs.length}), newest first`,
     h(
       'table',
       { class: 'grid runs', id: 'runs-table' },
@@ -90,10 +94,11 @@ function runsTable(): HTMLElement {
 }
 
 function main(): void {
+  const data = readJson<IndexData>('rig-data');
   append(document.getElementById('app')!, [
-    h('header', { class: 'top' }, h('div', { class: 'brand' }, 'rig · roam reports'), h('h1', null, 'All runs'), h('div', { class: 'sub' }, `${D.runs.length} run(s) in this folder`)),
-    h('main', null, trend(), runsTable()),
-    h('footer', null, `${D.generator} · rebuilt after every run and by rig report`),
+    h('header', { class: 'top' }, h('div', { class: 'brand' }, 'rig · roam reports'), h('h1', null, 'All runs'), h('div', { class: 'sub' }, `${data.runs.length} run(s) in this folder`)),
+    h('main', null, trend(data), runsTable(data)),
+    h('footer', null, `${data.generator} · rebuilt after every run and by rig report`),
   ]);
   requestAnimationFrame(() => requestAnimationFrame(() => (document.body.dataset.ready = '1')));
 }
