@@ -48,8 +48,8 @@ export interface FlashRunResult {
 export async function runFlash(o: FlashRunOptions): Promise<FlashRunResult> {
   const manifest = loadManifest(o.manifest);
   variantOf(manifest, o.variant);
-  const devices = (o.devices && o.devices.length > 0 ? [...new Set(o.devices)] : [...DEVICE_NAMES]) as DeviceName[];
-  for (const d of devices) {
+  const devices = o.devices && o.devices.length > 0 ? ([...new Set(o.devices)] as DeviceName[]) : undefined;
+  for (const d of devices ?? []) {
     if (!(DEVICE_NAMES as readonly string[]).includes(d)) throw new UsageError(`--device ${d}: expected ${DEVICE_NAMES.join(', ')}`);
   }
   if (o.transfer && !['auto', 'sftp', 'exec'].includes(o.transfer)) throw new UsageError(`--transfer ${o.transfer}: expected auto, sftp or exec`);

@@ -40,6 +40,11 @@ export interface FlashSessionOptions {
   log?: (message: string) => void;
 }
 
+/** The boards madwifi firmware variants are for: those whose radio the madwifi driver runs. */
+export function madwifiDevices(bench: Bench): DeviceName[] {
+  return DEVICE_NAMES.filter((n) => bench.devices[n].driver === 'madwifi');
+}
+
 /** The manifest target for a bench's boards. */
 export function resolveTarget(bench: Bench, m: Manifest, variant: string, target?: string): string {
   if (target !== undefined) {
@@ -71,13 +76,18 @@ function pskFor(bench: Bench, given: string | null | undefined): string | null {
  * after the rollback. The session's connections and controllers stay usable (a board
  * that had to be reconnected is replaced in the session).
  */
-export async function flashSession(session: BenchSession, opts: FlashSessionOptions): Promise<Record<DeviceName, FlashResult>> {
+export async function flashSession(session: BenchSession, opts: FlashSessionOptions): Promise<Partial<Record<DeviceName, FlashResult>>> {
   const bench = session.bench;
   const m = opts.manifest ?? loadManifest();
   variantOf(m, opts.variant);
   const target = resolveTarget(bench, m, opts.variant, opts.target);
-  const names = opts.devices ?? [...DEVICE_NAMES];
+  const names = opts.devices ?? madwifiDevices(bench);
   for (const n of names) if (!(DEVICE_NAMES as readonly string[]).includes(n)) throw new ConfigError(`no device "${n}" on the bench (ap1, ap2, client)`, { code: 'E_USAGE' });
+  for (const n of names) {
+    if (bench.devices[n].driver !== 'madwifi') {
+      throw new ConfigError(`${n} runs the ${bench.devices[n].driver} driver: madwifi firmware variants are not for it`, { code: 'E_FLASH_DRIVER', subject: n });
+    }
+  }
   const restoreMode = opts.restore ?? 'inventory';
   const psk = restoreMode === 'inventory' ? pskFor(bench, opts.psk) : null;
   const rebootWaitMs = opts.rebootWaitMs ?? Math.max(2000, session.clock.real(120_000));
@@ -126,11 +136,11 @@ export async function flashSession(session: BenchSession, opts: FlashSessionOpti
         reconnect: reconnectFor(name),
       };
     },
-  })) as Record<DeviceName, FlashResult>;
+  })) as Partial<Record<DeviceName, FlashResult>>;
 }
 
-/** What every board of the session runs (variant, banners, modules): for run records. */
-export async function identifySession(session: BenchSession, opts: { target?: string; manifest?: Manifest; devices?: DeviceName[] } = {}): Promise<Record<DeviceName, FirmwareState>> {
+/** What every madwifi board of the session runs (variant, banners, modules): for run records. */
+export async function identifySession(session: BenchSession, opts: { target?: string; manifest?: Manifest; devices?: DeviceName[] } = {}): Promise<Partial<Record<DeviceName, FirmwareState>>> {
   const m = opts.manifest ?? loadManifest();
   let target = opts.target;
   if (target === undefined) {
@@ -141,7 +151,7 @@ export async function identifySession(session: BenchSession, opts: { target?: st
       target = built[0];
     }
   }
-  const names = opts.devices ?? [...DEVICE_NAMES];
+  const names = opts.devices ?? madwifiDevices(session.bench);
   const states = await Promise.all(names.map((n) => identifyFirmware(session.devices[n], { target, manifest: m })));
-  return Object.fromEntries(names.map((n, i) => [n, states[i]])) as Record<DeviceName, FirmwareState>;
+  return Object.fromEntries(names.map((n, i) => [n, states[i]])) as Partial<Record<DeviceName, FirmwareState>>;
 }

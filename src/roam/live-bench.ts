@@ -9,7 +9,7 @@ import type { Provisioner } from '../bench/provision.ts';
 import type { ApName, BenchSession } from '../bench/session.ts';
 import { detectPing, pingArgv, PingStream, type PingCapabilities } from '../controllers/ping/remote.ts';
 import { BenchError, RigError, describeError } from '../errors.ts';
-import { flashSession, identifySession } from '../flash/session.ts';
+import { flashSession, identifySession, madwifiDevices } from '../flash/session.ts';
 import { AP_NAMES, DEVICE_NAMES, type Bench } from '../inventory/schema.ts';
 import type { RunFolder } from '../record/run-folder.ts';
 import type { RoamRecord, RunPlan, RunSummary } from '../record/schema.ts';
@@ -126,9 +126,12 @@ export class LiveBench {
       this.startPing(this.nextIndex);
     }
     const fw = await identifySession(s).catch(() => null);
-    this.firmware = Object.fromEntries(DEVICE_NAMES.map((d) => [d, fw?.[d]?.loadedVariant ?? (variant === 'as-installed' ? 'unknown' : variant)]));
+    const madwifi = madwifiDevices(this.bench);
     for (const d of DEVICE_NAMES) {
-      this.devices[d] = { variant: this.firmware[d], banner: fw ? Object.values(fw[d].banners ?? {}).join(' | ') : null };
+      // A board madwifi does not drive runs no firmware variant: say which driver it is, never a variant.
+      const state = fw?.[d];
+      this.firmware[d] = !madwifi.includes(d) ? `${this.bench.devices[d].driver} (not flashed)` : state?.loadedVariant ?? (variant === 'as-installed' ? 'unknown' : variant);
+      this.devices[d] = { variant: this.firmware[d], banner: state ? Object.values(state.banners ?? {}).join(' | ') : null };
     }
   }
 

@@ -101,8 +101,8 @@ describe('rig flash on the virtual bench', () => {
       expect(messages).toContain('client insmod /tmp/rig-flash/ath_pci.ko');
       for (const d of ['ap1', 'ap2', 'client'] as const) {
         expect(r[d]).toMatchObject({ variant, previous: variant === 'patched' ? 'stock' : 'patched', action: 'flashed', transfer: 'sftp', checksum: 'sha256' });
-        expect(r[d].uploaded).toHaveLength(11);
-        expect(r[d].banners).toEqual(m.variants[variant].banners);
+        expect(r[d]!.uploaded).toHaveLength(11);
+        expect(r[d]!.banners).toEqual(m.variants[variant].banners);
         await expectBoardOn(session.devices[d], variant);
         await expectFlashHolds(session.devices[d], variant);
         expect(lab.kernel[d].modules().every((x) => x.variant === variant)).toBe(true);
@@ -135,7 +135,7 @@ describe('rig flash on the virtual bench', () => {
       const r = await flashSession(session, { variant: 'stock', devices: ['client'] });
       same.push(performance.now() - t);
       expect(r.client).toMatchObject({ action: 'unchanged', uploaded: [], transfer: null, previous: 'stock' });
-      expect(r.client.steps.map((s) => s.step)).toEqual(['check-local', 'probe']);
+      expect(r.client!.steps.map((s) => s.step)).toEqual(['check-local', 'probe']);
     }
     expect({ writes: k.stats.moduleWrites, insmods: k.stats.insmods, rmmods: k.stats.rmmods }).toEqual(before);
     expect(lab.world.client.state).toBe('RUN');
@@ -147,7 +147,7 @@ describe('rig flash on the virtual bench', () => {
       const t = performance.now();
       const r = await flashSession(session, { variant: 'stock', devices: ['client'], force: true });
       reload.push(performance.now() - t);
-      expect(r.client.action).toBe('reloaded');
+      expect(r.client!.action).toBe('reloaded');
     }
     expect(k.stats.moduleWrites).toBe(before.writes); // a reload uploads nothing either
     const full: number[] = [];
@@ -181,8 +181,8 @@ describe('rig flash on the virtual bench', () => {
     const { lab, session } = await rigUp();
     lab.kernel.client.faults.corruptUploads(1);
     const r = await flashSession(session, { variant: 'patched', devices: ['client'] });
-    expect(r.client.action).toBe('flashed');
-    expect(r.client.uploaded).toHaveLength(12); // 11 + the one sent again
+    expect(r.client!.action).toBe('flashed');
+    expect(r.client!.uploaded).toHaveLength(12); // 11 + the one sent again
     await expectBoardOn(session.devices.client, 'patched');
     await expectFlashHolds(session.devices.client, 'patched');
   });
@@ -228,7 +228,7 @@ describe('rig flash on the virtual bench', () => {
     const { lab, session } = await rigUp({ boards: { client: { sftp: false, sha256sum: false } } });
     const r = await flashSession(session, { variant: 'patched', devices: ['client', 'ap1'] });
     expect(r.client).toMatchObject({ action: 'flashed', transfer: 'exec', checksum: 'md5' });
-    expect(r.client.uploaded).toHaveLength(11);
+    expect(r.client!.uploaded).toHaveLength(11);
     expect(r.ap1).toMatchObject({ action: 'flashed', transfer: 'sftp', checksum: 'sha256' });
     expect((await session.devices.client.exec('sha256sum /dev/null')).exitCode).toBe(127);
     await expectBoardOn(session.devices.client, 'patched');

@@ -57,7 +57,6 @@ function drawHistogram(view: ReportView, box: HTMLElement): void {
     [x, ...pct] as uPlot.AlignedData,
     box,
   );
-  view.charts.push(u);
   observeWidth(box, u, HEIGHT);
 }
 

@@ -1,11 +1,10 @@
 /**
  * The report page's explicit state, created once by the entry point
  * (report.ts) and passed to every part that needs it: the embedded data and
- * what is derived from it (rows, markers, variant lookups), the charts drawn,
+ * what is derived from it (rows, markers, variant lookups),
  * the roam currently chosen, and the interactive parts (timeline, detail
  * panel, roam table) through which choosing a roam shows it everywhere.
  */
-import type uPlot from 'uplot';
 import type { ReportData, VariantView } from '../data.ts';
 import { roamMarkers, type RoamMarker } from './markers.ts';
 import { decodeTimes } from './page-data.ts';
@@ -46,8 +45,6 @@ export interface ReportView {
   readonly markers: RoamMarker[];
   /** Lost echoes' send times, epoch s, sorted. */
   readonly lostS: number[];
-  /** Every uPlot chart drawn on the page. */
-  readonly charts: uPlot[];
   /** The roam chosen (table, timeline, ‹ ›, #roam=N), if any. */
   selected: Row | null;
   /** Set once the timeline is drawn (on the first animation frame). */
@@ -67,7 +64,6 @@ export function createReportView(data: ReportData): ReportView {
     rows,
     markers: roamMarkers(rows),
     lostS: decodeTimes(data.timeline.lost.t, data.timeline.t0),
-    charts: [],
     selected: null,
     timeline: null,
     detail: null,

@@ -96,7 +96,6 @@ export function drawTimeline(view: ReportView, boxes: TimelineBoxes): TimelineCo
     s.ping.data,
     pingBox,
   );
-  view.charts.push(loss, rf, pg);
   observeWidth(lossBox, loss, HEIGHT.loss);
   observeWidth(rfBox, rf, HEIGHT.rf);
   observeWidth(pingBox, pg, HEIGHT.ping);
