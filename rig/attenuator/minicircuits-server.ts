@@ -2,7 +2,7 @@
  * The virtual Mini-Circuits programmable attenuator: one unit (RCDAT / RUDAT single
  * channel, RC4DAT / RC8DAT multi-channel) speaking the unit's HTTP protocol and,
  * optionally, its telnet protocol (no prompt, one client at a time), on loopback.
- * See design/attenuators.md.
+ * See docs/attenuators.md ("Mini-Circuits, HTTP" and "Mini-Circuits, telnet").
  *
  * Deliberately independent of the controller's driver code (src/controllers/attenuator):
  * the two sides are written from the protocol description and tested against each other;

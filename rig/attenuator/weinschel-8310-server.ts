@@ -1,6 +1,6 @@
 /**
  * The virtual Aeroflex/Weinschel 8310-series programmable attenuator unit: telnet,
- * CRLF, prompt `>` (design/attenuators.md). Written from that description and from
+ * CRLF, prompt `>` (docs/attenuators.md). Written from that description and from
  * what public lab drivers do with real units (Android's ACTS / Fuchsia's antlion
  * `attenuator_lib/aeroflex/telnet.py`, QCoDeS' Weinschel 8320 driver): they read
  * up to the prompt before each command, send `*CLS` on opening, read the channel

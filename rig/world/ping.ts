@@ -1,7 +1,7 @@
 import type { Timer } from './clock.ts';
 import type { World } from './world.ts';
 
-/** Which ping the board has: its output shapes and options differ (DESIGN section 2). */
+/** Which ping the board has: its output shapes and options differ (docs/device-contract.md, "Ping"). */
 export type PingFlavour = 'iputils' | 'iputils-old' | 'busybox';
 
 export interface PingOptions {

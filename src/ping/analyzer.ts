@@ -8,7 +8,7 @@
  * All sequence numbers in this API are *unwrapped*: ping's 16-bit counter
  * wraps 65535 -> 0; here it keeps counting (65536, 65537, ...).
  *
- * Definitions (DESIGN.md section 2):
+ * Definitions (docs/roam-cycle.md, "Lost, late, outage"):
  * - lost: no reply ever arrived for the seq. While the stream runs, only seqs
  *   below the highest answered seq can be lost (the rest may still be in
  *   flight); after end() every seq the ping sent is decided.

@@ -1,7 +1,7 @@
 /**
  * Mini-Circuits RCDAT / RUDAT (one channel) and RC4DAT / RC8DAT (4 / 8 channels)
  * programmable attenuators: the protocol (shared with the telnet driver) and the
- * HTTP transport. See design/attenuators.md.
+ * HTTP transport. See docs/attenuators.md ("Mini-Circuits, HTTP").
  *
  * Protocol rules kept here:
  * - requests stay inside the model's range (0..max, 0.25 dB steps), checked locally:

@@ -1,6 +1,6 @@
 /**
  * Aeroflex/Weinschel 8310-series programmable attenuator units over telnet (port 23,
- * CRLF, prompt `>`; design/attenuators.md). Written from the protocol as public lab
+ * CRLF, prompt `>`; docs/attenuators.md). Written from the protocol as public lab
  * drivers use it (Android ACTS / Fuchsia antlion `attenuator_lib/aeroflex/telnet.py`):
  * `*CLS` on opening, `RFCONFIG? CHAN` (channel count), `RFCONFIG? ATTN <ch>`
  * (`model, max_atten, min_step, ...`), `ATTN <ch> <dB>` (prints nothing but the
