@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../errors.ts';
 import { readYamlWithSchema, type ProblemLine } from '../inventory/yaml-source.ts';
@@ -306,9 +306,4 @@ export function variantByBanners(m: Manifest, seen: Record<string, string>): str
     if (Object.entries(v.banners).every(([mod, line]) => seen[mod] === line)) return vname;
   }
   return null;
-}
-
-/** A path in the manifest made absolute (relative to firmware/). */
-export function firmwarePath(m: Manifest, rel: string): string {
-  return isAbsolute(rel) ? rel : join(m.dir, rel);
 }

@@ -119,7 +119,6 @@ export type VariantSummary = z.infer<typeof VariantSummarySchema>;
 const DeviceFirmwareSchema = z.object({ variant: z.string(), banner: z.string().nullable() });
 
 export const RUN_VERDICTS = ['passed', 'failed', 'interrupted', 'bench-failure'] as const;
-export type RunVerdict = (typeof RUN_VERDICTS)[number];
 
 export const RunSummarySchema = z.object({
   runDir: z.string(),

@@ -34,8 +34,6 @@ export interface RunData {
   warnings: string[];
 }
 
-export const RUN_FILES = ['summary.json', 'roams.jsonl', 'timeline.jsonl', 'ping.log', 'events.log'] as const;
-
 /** Read a run folder. Tolerant of what a crash leaves behind: a torn last line is skipped and reported. */
 export function loadRun(dirIn: string, opts: { ping?: boolean; timeline?: boolean } = {}): RunData {
   const dir = resolve(dirIn);

@@ -4,8 +4,6 @@ import { parseWlanconfigStations } from './parse.ts';
 import { run } from './remote.ts';
 import { MadwifiVap, type VapConfig } from './vap.ts';
 
-export type ApSettings = AccessPointSettings;
-
 const HOSTAPD_CONF = '/tmp/rig-hostapd.conf';
 
 /** An access point's madwifi AP VAP (and hostapd for WPA-PSK): the madwifi implementation of the AccessPoint role. */
