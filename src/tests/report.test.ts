@@ -7,7 +7,7 @@ import { deltaDecode, deltaEncode, minMaxIndices } from '../report/downsample.ts
 import { csvField, escapeXml, jsonForScript } from '../report/escape.ts';
 import { indexDataFor, regenerateReportsIndex, reportDataFor, writeRunReport } from '../report/index.ts';
 import { loadRun } from '../report/load.ts';
-import { BUDGET } from '../report/model.ts';
+import { BUDGET } from '../report/model/timeline.ts';
 import { readPingLog, sendTimeOf } from '../report/ping-log.ts';
 import { compareSamples, exactUDistribution, mannWhitney, welchInterval } from '../report/stats.ts';
 import { runCli, tempDir } from './helpers/cli.ts';
