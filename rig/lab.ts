@@ -1,6 +1,8 @@
 import type { Bench } from '../src/inventory/schema.ts';
 import { ApBoard } from './device/ap-board.ts';
 import { ClientBoard } from './device/client-board.ts';
+import { Nl80211ClientBoard } from './device/nl80211-client-board.ts';
+import { plainBoardPower, type BoardPower } from './device/board-power.ts';
 import type { Board } from './device/board.ts';
 import { startVirtualAttenuators } from './attenuator/bench-attenuators.ts';
 import type { VirtualAttenuator } from './attenuator/types.ts';
@@ -8,7 +10,7 @@ import { ensureClientKey, generateKeyPair } from './keys.ts';
 import { startSshServer, type VirtualSshServer } from './ssh/server.ts';
 import { World } from './world/world.ts';
 import { FaultInjector, type FaultSpec } from './faults.ts';
-import { checkLabFirmware, installLabKernels, type VirtualKernel } from './device/kernel.ts';
+import { checkLabFirmware, DEFAULT_BOOT_MS, installLabKernels, type VirtualKernel } from './device/kernel.ts';
 import type { PingFlavour } from './world/ping.ts';
 import { startVirtualPdus, type BenchPdus } from './power/bench-pdus.ts';
 
@@ -69,7 +71,9 @@ const CLIENT_MAC = '00:03:7F:0C:00:01';
 /**
  * Start the virtual rig for a bench: one SSH server per device, one virtual unit
  * per attenuator (of its model: Mini-Circuits HTTP and telnet, Weinschel 8310
- * telnet), all on loopback, and the world model behind them.
+ * telnet), all on loopback, and the world model behind them. A client with `driver:
+ * nl80211` is a current Linux board (iw, wpa_supplicant: nl80211-client-board.ts) with
+ * no madwifi kernel; the APs stay madwifi boards.
  */
 export async function startLab(opts: LabOptions): Promise<Lab> {
   const { bench } = opts;
@@ -81,6 +85,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   checkLabFirmware([firmware, ...Object.values(opts.boards ?? {}).flatMap((b) => (b?.firmware ? [b.firmware] : []))]);
 
   const maxDb = bench.profile.range.maxDb;
+  const clientDevice = bench.devices.client;
+  const nl80211Client = clientDevice.driver === 'nl80211';
   const world = new World({
     seed: opts.seed ?? virtual.seed,
     timeScale,
@@ -90,21 +96,23 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       txPowerDbm: bench.devices[name].wireless.txPowerDbm,
     })),
     paths: Object.values(bench.attenuators).map((a) => ({ ap: a.path, fixedLossDb: a.fixedLossDb, attenuationDb: maxDb })),
-    client: { name: 'client', mac: CLIENT_MAC, variant: firmware },
+    client: { name: 'client', mac: CLIENT_MAC, variant: firmware, stack: nl80211Client ? 'nl80211' : 'madwifi' },
     groundTruthFile: opts.groundTruthFile,
   });
 
   const boards: Record<string, Board> = {
     ap1: new ApBoard('ap1', world, { radio: bench.devices.ap1.wireless.radio }, world.ap('ap1')),
     ap2: new ApBoard('ap2', world, { radio: bench.devices.ap2.wireless.radio }, world.ap('ap2')),
-    client: new ClientBoard('client', world, { radio: bench.devices.client.wireless.radio }, virtual.ping as PingFlavour),
+    client: nl80211Client
+      ? new Nl80211ClientBoard('client', world, { iface: clientDevice.wireless.interface, phy: clientDevice.wireless.radio }, virtual.ping as PingFlavour)
+      : new ClientBoard('client', world, { radio: clientDevice.wireless.radio }, virtual.ping as PingFlavour),
   };
 
   const ssh: Record<string, VirtualSshServer> = {};
   const attenuators: Record<string, VirtualAttenuator> = {};
   let kernel: Record<string, VirtualKernel>;
   try {
-    // Every board boots the madwifi modules in its flash (firmware/virtual/<variant>/).
+    // Every madwifi board boots the madwifi modules in its flash (firmware/virtual/<variant>/).
     kernel = installLabKernels({
       world,
       boards,
@@ -117,6 +125,11 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   } catch (err) {
     world.stop();
     throw err;
+  }
+  // Reboot and power outlets: a board's kernel, or, for a board without one, plain power.
+  const power: Record<string, BoardPower> = { ...kernel };
+  for (const [name, board] of Object.entries(boards)) {
+    power[name] ??= plainBoardPower({ board, ssh: () => ssh[name], wait: (ms) => new Promise((resolve) => world.sched.after(ms, resolve)), bootMs: opts.bootMs ?? DEFAULT_BOOT_MS });
   }
   let pdus: BenchPdus | null = null;
   const stopAll = async (): Promise<void> => {
@@ -161,8 +174,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         host,
         onSwitch: (device, on) => {
           world.sched.now();
-          if (on) void kernel[device].powerOn();
-          else kernel[device].powerOff();
+          if (on) void power[device].powerOn();
+          else power[device].powerOff();
         },
       });
     }
@@ -184,7 +197,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   return {
     faults,
     kernel,
-    reboot: (device) => kernel[device].reboot(),
+    reboot: (device) => power[device].reboot(),
     world,
     endpoints,
     timeScale,

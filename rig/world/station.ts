@@ -49,6 +49,8 @@ export class Station {
   };
   readonly linkwatch: LinkWatch;
   private readonly cache = new Map<AccessPoint, number>();
+  /** Model ms of the last scan that heard each AP (wpa_supplicant's BSS table ages entries by it). */
+  private readonly heardAtMs = new Map<AccessPoint, number>();
   private lastScanMs = -Infinity;
   private scanning: 'fg' | 'bg' | null = null;
   private ageTimer: Timer | null = null;
@@ -62,6 +64,8 @@ export class Station {
     readonly name: string,
     readonly mac: string,
     public driver: DriverBehaviour,
+    /** The kernel's linkwatch: 2.6.16 (default), or a current one (`urgentCarrierOn`: linkwatch.ts). */
+    linkwatchOptions: { urgentCarrierOn?: boolean } = {},
   ) {
     this.linkwatch = new LinkWatch(
       world.sched,
@@ -71,6 +75,7 @@ export class Station {
         if (run.deactivated) this.roam.qdiscOffMs = world.epochMs(run.atMs);
         if (run.activated && this.roam.qdiscOffMs !== null) this.roam.qdiscOnMs = world.epochMs(run.atMs);
       },
+      linkwatchOptions,
     );
   }
 
@@ -98,6 +103,7 @@ export class Station {
     this.ageTimer = null;
     this.vap = null;
     this.cache.clear();
+    this.heardAtMs.clear();
   }
 
   ifUp(): void {
@@ -146,6 +152,23 @@ export class Station {
     }
     this.desiredBssid = a === 'FF:FF:FF:FF:FF:FF' || a === 'ANY' ? null : a;
     if (this.vap && this.up && this.essid && this.params.hostroaming === 1) this.rescan();
+  }
+
+  /**
+   * A scan asked for from user space (nl80211 NL80211_CMD_TRIGGER_SCAN: `iw dev wlanN scan`):
+   * background while associated, foreground otherwise; `done` runs when it finished. False
+   * (the kernel's -EBUSY) while a scan runs or there is no interface up.
+   */
+  requestScan(done: () => void): boolean {
+    if (this.scanning || !this.vap || !this.up) return false;
+    this.scan(this.state === 'RUN' ? 'bg' : 'fg', done);
+    return true;
+  }
+
+  /** Model ms since a scan last heard `ap`; null when none ever did. */
+  heardAgoMs(ap: AccessPoint): number | null {
+    const at = this.heardAtMs.get(ap);
+    return at === undefined ? null : this.world.sched.now() - at;
   }
 
   /** Current signal from an AP as the radio hears it now (dBm), with fading noise. */
@@ -257,7 +280,10 @@ export class Station {
           avg = rssiLpf(avg, rssiOf(s));
           heard++;
         }
-        if (heard > 0 && avg !== undefined) this.cache.set(ap, avg);
+        if (heard > 0 && avg !== undefined) {
+          this.cache.set(ap, avg);
+          this.heardAtMs.set(ap, this.world.sched.now());
+        }
       }
       this.lastScanMs = this.world.sched.now();
       done();

@@ -17,6 +17,18 @@ export const DRIVER_VARIANTS: Record<string, DriverBehaviour> = {
   patched: { roamCheck: true, deferLeaveMs: 100 },
 };
 
+/**
+ * A client on a current kernel (mac80211 + cfg80211, driven through nl80211 by
+ * wpa_supplicant 2.x), whatever the APs run. It roams only when told (`wpa_cli roam`):
+ * wpa_supplicant does not leave a good AP by itself (wpa_supplicant_need_to_roam() in
+ * wpa_supplicant/events.c, and only on a new scan, which nothing starts while connected
+ * without bgscan), so the net80211 roam check of the madwifi station is off. No deferred
+ * leave: mac80211's ieee80211_set_disassoc() and ieee80211_set_associated()
+ * (net/mac80211/mlme.c) call netif_carrier_off() / netif_carrier_on() right away. Its
+ * linkwatch is a current kernel's (linkwatch.ts, `urgentCarrierOn`).
+ */
+export const NL80211_CLIENT: DriverBehaviour = { roamCheck: false, deferLeaveMs: 0 };
+
 export function driverBehaviour(variant: string): DriverBehaviour {
   const b = DRIVER_VARIANTS[variant];
   if (!b) throw new Error(`unknown driver variant "${variant}" (known: ${Object.keys(DRIVER_VARIANTS).join(', ')})`);

@@ -4,7 +4,7 @@ import { GroundTruthLog } from './ground-truth.ts';
 import { sampleSignalDbm } from './radio.ts';
 import { Random } from './random.ts';
 import { Station } from './station.ts';
-import { driverBehaviour } from './variants.ts';
+import { driverBehaviour, NL80211_CLIENT } from './variants.ts';
 
 export interface WorldOptions {
   seed: number;
@@ -16,7 +16,12 @@ export interface WorldOptions {
   accessPoints: { name: string; bssid: string; txPowerDbm: number }[];
   /** One RF path per AP: fixed loss of cables/combiner and the programmable attenuation on it. */
   paths: { ap: string; fixedLossDb: number; attenuationDb: number }[];
-  client: { name: string; mac: string; variant: string };
+  /**
+   * The client: madwifi 0.9.3 on Linux 2.6.16 running `variant` (default), or `stack:
+   * 'nl80211'`, a current kernel's mac80211 station under wpa_supplicant (variants.ts
+   * NL80211_CLIENT; `variant` is then not used).
+   */
+  client: { name: string; mac: string; variant: string; stack?: 'madwifi' | 'nl80211' };
   groundTruthFile?: string;
 }
 
@@ -46,7 +51,11 @@ export class World {
       const ap = this.ap(p.ap);
       this.paths.set(ap, { fixedLossDb: p.fixedLossDb, attenuationDb: p.attenuationDb });
     }
-    this.client = new Station(this, options.client.name, options.client.mac, driverBehaviour(options.client.variant));
+    const c = options.client;
+    this.client =
+      c.stack === 'nl80211'
+        ? new Station(this, c.name, c.mac, { ...NL80211_CLIENT }, { urgentCarrierOn: true })
+        : new Station(this, c.name, c.mac, driverBehaviour(c.variant));
   }
 
   ap(name: string): AccessPoint {

@@ -7,6 +7,7 @@
 import { DriverRegistry } from './driver-registry.ts';
 import { MadwifiAccessPoint } from './madwifi/access-point.ts';
 import { MadwifiStation } from './madwifi/station.ts';
+import { Nl80211Station } from './nl80211/station.ts';
 import { GudeHttpPowerSwitch, type PowerSwitchSpec } from './power/gude-http.ts';
 import type { AccessPoint, PowerSwitch, Station } from './roles.ts';
 import type { DeviceShell } from './ssh/types.ts';
@@ -27,5 +28,6 @@ export const accessPointDrivers = new DriverRegistry<RadioDriverSpec, AccessPoin
 export const powerSwitchDrivers = new DriverRegistry<PowerSwitchSpec, PowerSwitch>('power switch driver');
 
 stationDrivers.register('madwifi', (s) => new MadwifiStation(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
+stationDrivers.register('nl80211', (s) => new Nl80211Station(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
 accessPointDrivers.register('madwifi', (s) => new MadwifiAccessPoint(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
 powerSwitchDrivers.register('gude', (s) => new GudeHttpPowerSwitch(s));

@@ -9,6 +9,7 @@
 import type { World } from '../../world/world.ts';
 import type { Board } from '../board.ts';
 import { ClientBoard } from '../client-board.ts';
+import { WirelessBoard } from '../wireless-board.ts';
 import { AP_MODULE_PARAMS, KERNEL_RELEASE, KERNEL_VERMAGIC, MADWIFI_LOAD_ORDER, MODULE_DIR } from './board-image.ts';
 import { checkImageVariants, FLASH_IMAGES_DIR, readFlashImage } from './flash-images.ts';
 import { VirtualKernel, type KernelHooks } from './virtual-kernel.ts';
@@ -29,10 +30,15 @@ export interface LabKernelOptions {
   imagesDir?: string;
 }
 
-/** Give every board of the virtual rig its kernel, its variant's modules in flash, booted. */
+/**
+ * Give every madwifi board of the virtual rig its kernel, its variant's modules in flash,
+ * booted. A board madwifi does not drive (the nl80211 client) gets none: no madwifi
+ * modules, nothing to flash.
+ */
 export function installLabKernels(o: LabKernelOptions): Record<string, VirtualKernel> {
   const kernels: Record<string, VirtualKernel> = {};
   for (const [name, board] of Object.entries(o.boards)) {
+    if (!(board instanceof WirelessBoard)) continue;
     const files = readFlashImage(o.firmware[name], MADWIFI_LOAD_ORDER, o.imagesDir ?? FLASH_IMAGES_DIR);
     const isClient = board instanceof ClientBoard;
     const k = new VirtualKernel(board, {

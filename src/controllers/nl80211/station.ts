@@ -1,0 +1,200 @@
+/**
+ * The Station role on today's Linux Wi-Fi stack: a mac80211 (or any cfg80211) station
+ * driven through nl80211 by wpa_supplicant 2.x, read with iw. Driver name `nl80211`.
+ *
+ * - configure(): stops an old wpa_supplicant (`wpa_cli -i IFACE terminate`, then `killall
+ *   wpa_supplicant`), writes /tmp/rig-wpa_supplicant.conf through stdin (ctrl_interface, one
+ *   network: ssid, key_mgmt NONE or WPA-PSK with psk; wpa_supplicant/wpa_supplicant.conf
+ *   documents the fields) and starts `wpa_supplicant -B -i IFACE -c FILE -D nl80211`, which
+ *   brings the interface up itself; then checks that its control interface answers
+ *   (`wpa_cli status`). The inventory's `roaming:` knobs are madwifi's iwpriv values
+ *   (hostroaming, rssi11g, scanvalid): they mean nothing here and are ignored.
+ * - link(): `iw dev IFACE link`. waitAssociated() polls it.
+ * - watchAssociations(): `iw event -t`. A join is `connected to BSSID` (NL80211_CMD_CONNECT)
+ *   or `roamed to BSSID` (NL80211_CMD_ROAM, from drivers that roam in firmware); a leave is
+ *   `disconnected`. The board time is the event's own -t stamp (epoch seconds from
+ *   gettimeofday() when iw handled it), the arrival time the bench clock's.
+ * - roamTo(BSSID): `wpa_cli -i IFACE roam BSSID`. wpa_supplicant answers FAIL when the target
+ *   is not in its BSS table (ctrl_iface.c wpa_supplicant_ctrl_iface_roam()), and the table
+ *   forgets an AP 180 s after a scan last heard it (bss_expiration_age); nothing scans while
+ *   the station is connected. So when `wpa_cli bss BSSID` shows no entry, or one older than
+ *   25 s (wpa_supplicant's own margin below cfg80211's 30 s IEEE80211_SCAN_RESULT_EXPIRE, bss.c
+ *   WPA_BSS_ML_LINK_FRESH_AGE), `iw dev IFACE scan` refreshes it first: iw waits for the scan
+ *   to finish, and wpa_supplicant takes every scan's results into its table
+ *   (events.c _wpa_supplicant_event_scan_results()). A FAIL is a BenchError.
+ *
+ * Commands go through run() (madwifi/remote.ts: a failure names device, command and stderr)
+ * with every argument quoted by ssh/quote.ts.
+ */
+import { BenchError } from '../../errors.ts';
+import type { BenchClock } from '../bench-clock.ts';
+import { run } from '../madwifi/remote.ts';
+import type { AssociationEvent, EventStream, LinkInfo, Station, StationSettings } from '../roles.ts';
+import { shellQuote } from '../ssh/quote.ts';
+import type { DeviceShell, ExecResult } from '../ssh/types.ts';
+import { parseIwEventLine, parseIwLink, parseWpaBss, parseWpaCliOk, parseWpaStatus, type IwLink } from './parse.ts';
+
+export const WPA_CONF = '/tmp/rig-wpa_supplicant.conf';
+export const CTRL_INTERFACE = '/var/run/wpa_supplicant';
+/** Refresh the target's BSS entry by a scan when it is older than this (seconds). */
+export const BSS_FRESH_S = 25;
+
+export interface Nl80211Config {
+  /** The station's netdev, e.g. wlan0. */
+  iface: string;
+  /** Its wiphy, e.g. phy0 (not needed by the commands used here). */
+  radio: string;
+  commandTimeoutMs: number;
+}
+
+export class Nl80211Station implements Station {
+  readonly driver = 'nl80211';
+
+  constructor(
+    readonly shell: DeviceShell,
+    readonly cfg: Nl80211Config,
+  ) {}
+
+  get name(): string {
+    return this.shell.name;
+  }
+
+  async configure(s: StationSettings): Promise<void> {
+    await this.run(['wpa_cli', '-i', this.cfg.iface, 'terminate'], { allowFail: true });
+    await this.run(['killall', 'wpa_supplicant'], { allowFail: true });
+    await this.run(['sh', '-c', `cat > ${shellQuote(WPA_CONF)}`], { stdin: wpaSupplicantConf(s.essid, s.psk) });
+    await this.startSupplicant();
+    const r = await this.run(['wpa_cli', '-i', this.cfg.iface, 'status']);
+    try {
+      parseWpaStatus(r.stdout);
+    } catch (err) {
+      throw new BenchError(`${this.name}: wpa_supplicant started, but \`${r.command}\` did not answer a status: ${(err as Error).message}`, {
+        code: 'E_COMMAND',
+        subject: this.name,
+      });
+    }
+  }
+
+  /**
+   * `wpa_supplicant -B ...`. The old one may still be leaving (SIGTERM and TERMINATE are
+   * handled asynchronously) and hold its control socket: wpa_supplicant then refuses with
+   * "ctrl_iface exists and seems to be in use" (ctrl_iface_unix.c); wait a second on the
+   * board and try again, three times at most.
+   */
+  private async startSupplicant(): Promise<void> {
+    const argv = ['wpa_supplicant', '-B', '-i', this.cfg.iface, '-c', WPA_CONF, '-D', 'nl80211'];
+    for (let attempt = 1; ; attempt++) {
+      const r = await this.run(argv, { allowFail: true });
+      if (r.exitCode === 0) return;
+      if (attempt === 3 || !/ctrl_iface exists/.test(r.stderr)) throw this.failed(r);
+      await this.run(['sleep', '1']);
+    }
+  }
+
+  /** A command that failed, as run() words it: device, command, exit status, the last line of its output. */
+  private failed(r: ExecResult): BenchError {
+    const why = (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' / ');
+    return new BenchError(`${this.name}: \`${r.command}\` failed (exit ${r.exitCode ?? r.signal}): ${why}`, { code: 'E_COMMAND', subject: this.name });
+  }
+
+  async link(): Promise<LinkInfo> {
+    const l = await this.iwLink();
+    return { bssid: l.bssid, essid: l.ssid, signalDbm: l.bssid ? l.signalDbm : null, channel: l.channel };
+  }
+
+  async waitAssociated(clock: BenchClock, timeoutMs: number, bssids?: string[], signal?: AbortSignal): Promise<string> {
+    const want = bssids?.map((b) => b.toUpperCase());
+    const deadline = performance.now() + clock.real(timeoutMs);
+    for (let i = 0; i < 10_000 && performance.now() < deadline; i++) {
+      const info = await this.link();
+      if (info.bssid && (!want || want.includes(info.bssid))) return info.bssid;
+      if (!(await clock.sleep(500, signal))) break;
+    }
+    throw new BenchError(`${this.name}: not associated to ${bssids?.join(' or ') ?? 'any AP'} within ${timeoutMs / 1000} s`, {
+      code: 'E_NOT_ASSOCIATED',
+      subject: this.name,
+    });
+  }
+
+  watchAssociations(clock: BenchClock, listener: (e: AssociationEvent) => void): EventStream {
+    const proc = this.shell.stream('iw event -t');
+    proc.onLine((line, stream, receivedAt) => {
+      if (stream !== 'stdout') return;
+      let ev;
+      try {
+        ev = parseIwEventLine(line);
+      } catch {
+        return; // not an event line iw -t prints: ignore it
+      }
+      if (!ev || ev.timeMs === null || (ev.iface !== null && ev.iface !== this.cfg.iface)) return;
+      const e = ev.event;
+      const arrivedMs = clock.fromWallClock(receivedAt);
+      if (e.kind === 'connected' || e.kind === 'roamed') listener({ atMs: ev.timeMs, arrivedMs, bssid: e.bssid });
+      else if (e.kind === 'disconnected') listener({ atMs: ev.timeMs, arrivedMs, bssid: null });
+    });
+    return {
+      done: proc.done,
+      stop: () => {
+        proc.signal('INT');
+        proc.close();
+      },
+    };
+  }
+
+  async roamTo(bssid: string): Promise<void> {
+    const entry = await this.bssEntry(bssid);
+    if (entry === null || entry.ageS >= BSS_FRESH_S) {
+      const scan = await this.run(['iw', 'dev', this.cfg.iface, 'scan'], { allowFail: true });
+      // -EBUSY: a scan is running already (wpa_supplicant's own); its results will do.
+      if (scan.exitCode !== 0 && !/\(-16\)/.test(scan.stderr)) throw this.failed(scan);
+    }
+    const r = await this.run(['wpa_cli', '-i', this.cfg.iface, 'roam', bssid]);
+    let ok: boolean;
+    try {
+      ok = parseWpaCliOk(r.stdout);
+    } catch (err) {
+      throw new BenchError(`${this.name}: \`${r.command}\`: ${(err as Error).message}`, { code: 'E_COMMAND', subject: this.name });
+    }
+    if (!ok) {
+      const known = await this.bssEntry(bssid).catch(() => null);
+      const why = known === null ? `${bssid} is not in wpa_supplicant's BSS table (no scan heard it)` : 'wpa_supplicant refused (no network configured for the target?)';
+      throw new BenchError(`${this.name}: \`${r.command}\` answered FAIL: ${why}`, { code: 'E_COMMAND', subject: this.name });
+    }
+  }
+
+  private async iwLink(): Promise<IwLink> {
+    const r = await this.run(['iw', 'dev', this.cfg.iface, 'link']);
+    try {
+      return parseIwLink(r.stdout);
+    } catch (err) {
+      throw new BenchError(`${this.name}: \`${r.command}\`: ${(err as Error).message}`, { code: 'E_COMMAND', subject: this.name });
+    }
+  }
+
+  /** wpa_supplicant's BSS table entry for `bssid`: its age in seconds, or null when it has none. */
+  private async bssEntry(bssid: string): Promise<{ ageS: number } | null> {
+    const r = await this.run(['wpa_cli', '-i', this.cfg.iface, 'bss', bssid]);
+    try {
+      return parseWpaBss(r.stdout);
+    } catch (err) {
+      throw new BenchError(`${this.name}: \`${r.command}\`: ${(err as Error).message}`, { code: 'E_COMMAND', subject: this.name });
+    }
+  }
+
+  private run(argv: string[], o: { stdin?: string; allowFail?: boolean } = {}): Promise<ExecResult> {
+    return run(this.shell, argv, { timeoutMs: this.cfg.commandTimeoutMs, ...o });
+  }
+}
+
+/**
+ * wpa_supplicant 2.x configuration for one network (written to the board through stdin,
+ * so the passphrase is never on a command line): open (`key_mgmt=NONE`) or WPA-PSK with
+ * the ASCII passphrase (8..63 printable characters, wpa_supplicant.conf: `psk="..."`).
+ */
+export function wpaSupplicantConf(essid: string, psk: string | null): string {
+  if (psk !== null && !/^[\x20-\x7e]{8,63}$/.test(psk)) {
+    throw new BenchError('the WPA-PSK passphrase must be 8..63 printable ASCII characters (wpa_supplicant.conf psk="...")', { code: 'E_SECRET' });
+  }
+  const network = psk === null ? ['\tkey_mgmt=NONE'] : ['\tkey_mgmt=WPA-PSK', `\tpsk="${psk}"`];
+  return [`ctrl_interface=${CTRL_INTERFACE}`, 'ap_scan=1', 'network={', `\tssid="${essid}"`, ...network, '}', ''].join('\n');
+}
