@@ -2,6 +2,7 @@ import type { VirtualAttenuator } from './attenuator/types.ts';
 import { ApBoard } from './device/ap-board.ts';
 import type { Board } from './device/board.ts';
 import { ClientBoard } from './device/client-board.ts';
+import type { PingProcess } from './world/ping.ts';
 import type { VirtualSshServer } from './ssh/server.ts';
 import type { World } from './world/world.ts';
 
@@ -145,12 +146,12 @@ export class FaultInjector {
         for (const p of [...this.client().pings]) p.die('ping: sendto: Network is unreachable', 1);
         break;
       case 'never-roam': {
-        // Only the roam check goes off, until the rig gives up on this cycle and starts
-        // the next one (a flash in between keeps its own driver behaviour otherwise).
-        w.client.driver = { ...w.client.driver, roamCheck: false };
+        // The station stays where it is (its own roam check and a roam command alike), until
+        // the rig gives up on this cycle and starts the next one.
+        w.client.roamingHeld = true;
         const at = this.cycle;
         const restore = (): void => {
-          if (this.cycle !== at) w.client.driver = { ...w.client.driver, roamCheck: true };
+          if (this.cycle !== at) w.client.roamingHeld = false;
           else w.sched.after(1000, restore);
         };
         w.sched.after(1000, restore);
@@ -162,9 +163,10 @@ export class FaultInjector {
     }
   }
 
-  private client(): ClientBoard {
-    const b = this.boards.client;
-    if (!(b instanceof ClientBoard)) throw new Error('no virtual client board');
-    return b;
+  /** The client board's running pings (the madwifi board and the nl80211 board both keep them). */
+  private client(): { pings: Set<PingProcess> } {
+    const b = this.boards.client as Board & { pings?: Set<PingProcess> };
+    if (!b.pings) throw new Error('the virtual client board runs no ping');
+    return { pings: b.pings };
   }
 }

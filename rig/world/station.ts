@@ -36,6 +36,8 @@ export class Station {
   keysInstalled = false;
   /** `iwconfig athN ap BSSID`: the only BSSID the station may join (IEEE80211_F_DESBSSID); null = any. */
   desiredBssid: string | null = null;
+  /** Fault injection (`never-roam`): the station stays where it is, whatever its roam check or a command says. */
+  roamingHeld = false;
   readonly params: Record<string, number> = {
     hostroaming: 1,
     rssi11a: 24,
@@ -151,6 +153,7 @@ export class Station {
       return;
     }
     this.desiredBssid = a === 'FF:FF:FF:FF:FF:FF' || a === 'ANY' ? null : a;
+    if (this.roamingHeld) return;
     if (this.vap && this.up && this.essid && this.params.hostroaming === 1) this.rescan();
   }
 
@@ -332,7 +335,7 @@ export class Station {
 
   /** sta_age() -> sta_roam_check(), with the bench's patch that enables it. */
   private staAge(): void {
-    if (!this.driver.roamCheck || this.params.hostroaming !== 1) return;
+    if (!this.driver.roamCheck || this.params.hostroaming !== 1 || this.roamingHeld) return;
     if (this.state !== 'RUN' || !this.bss || this.scanning) return;
     const cur = rssiOf(this.signalFrom(this.bss));
     if (cur >= this.params.rssi11g) return;

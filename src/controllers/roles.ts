@@ -39,6 +39,8 @@ export interface StationSettings {
   roaming: Record<string, number>;
   /** WPA-PSK passphrase, or null for an open network. */
   psk: string | null;
+  /** The channels the bench's APs use: a driver that can may limit its scans to them. */
+  channels?: number[];
 }
 
 export interface AccessPointSettings {

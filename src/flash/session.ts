@@ -9,6 +9,7 @@ import type { Bench, DeviceName } from '../inventory/schema.ts';
 import { DEVICE_NAMES } from '../inventory/schema.ts';
 import type { SshDevice } from '../controllers/ssh/ssh-device.ts';
 import type { BenchSession } from '../bench/session.ts';
+import { accessPointSettings, stationSettings } from '../bench/settings.ts';
 import { VIRTUAL_TARGET } from '../firmware/build-virtual.ts';
 import { loadManifest, variantOf, type Manifest } from '../firmware/manifest.ts';
 import type { FirmwareState } from './board.ts';
@@ -97,9 +98,9 @@ export async function flashSession(session: BenchSession, opts: FlashSessionOpti
     if (typeof restoreMode === 'function') return () => restoreMode(name, session);
     return async () => {
       if (name === 'client') {
-        await session.station.configure({ essid: bench.essid, roaming: { ...bench.roaming }, psk });
+        await session.station.configure(stationSettings(bench, psk));
       } else {
-        await session.aps[name].configure({ essid: bench.essid, channel: bench.devices[name].wireless.channel, psk });
+        await session.aps[name].configure(accessPointSettings(bench, name, psk));
       }
     };
   };

@@ -7,6 +7,7 @@
 import { openBench } from '../bench/open.ts';
 import type { Provisioner } from '../bench/provision.ts';
 import type { ApName, BenchSession } from '../bench/session.ts';
+import { accessPointSettings, stationSettings } from '../bench/settings.ts';
 import { detectPing, pingArgv, PingStream, type PingCapabilities } from '../controllers/ping/remote.ts';
 import { BenchError, RigError, describeError } from '../errors.ts';
 import { flashSession, identifySession, madwifiDevices } from '../flash/session.ts';
@@ -62,7 +63,8 @@ export class LiveBench {
   /** Bring the bench up: provision, connect, the APs, the client's association, its events, the ping. */
   async start(firstVariant: string): Promise<void> {
     const { bench, plan } = this;
-    this.opts.progress(bench.virtual ? `starting the virtual rig (time scale ${plan.timeScale}, client firmware ${firstVariant})` : 'connecting to ap1, ap2, client');
+    const clientRuns = bench.devices.client.driver === 'madwifi' ? `client firmware ${firstVariant}` : `client driver ${bench.devices.client.driver}`;
+    this.opts.progress(bench.virtual ? `starting the virtual rig (time scale ${plan.timeScale}, ${clientRuns})` : 'connecting to ap1, ap2, client');
     const s = (this.session = await openBench(bench, {
       provision: this.opts.provision,
       firmware: firstVariant,
@@ -75,18 +77,19 @@ export class LiveBench {
     await s.anchorClock();
     for (const name of DEVICE_NAMES) this.bootTimes[name] = await s.bootTime(name);
 
-    // The trigger's starting point (a crossfade: ap1 strong, ap2 weak); the APs, then the client.
-    await this.resetAttenuation();
+    // ap1 strong, ap2 weak while the client first associates, so it starts on ap1 whatever the trigger.
+    await this.setAssociationAttenuation();
     this.checkAbort();
     this.opts.progress('configuring the access points');
-    const [b1, b2] = await Promise.all(AP_NAMES.map((ap) => s.aps[ap].configure({ essid: bench.essid, channel: bench.devices[ap].wireless.channel, psk: this.psk })));
+    const [b1, b2] = await Promise.all(AP_NAMES.map((ap) => s.aps[ap].configure(accessPointSettings(bench, ap, this.psk))));
     this.bssids = { ap1: b1, ap2: b2 };
     this.checkAbort();
     this.opts.progress('configuring the client and waiting for it to associate to ap1');
-    await s.station.configure({ essid: bench.essid, roaming: { ...bench.roaming }, psk: this.psk });
+    await s.station.configure(stationSettings(bench, this.psk));
     await s.station.waitAssociated(s.clock, 60_000, [this.bssids.ap1], this.opts.signal);
     this.checkAbort();
     this.current = 'ap1';
+    await this.setTriggerAttenuation();
     s.startEvents((line) => this.folder.log('events.log', line));
 
     this.opts.progress('starting ping on the client');
@@ -94,10 +97,22 @@ export class LiveBench {
     this.startPing(this.nextIndex);
   }
 
-  private async resetAttenuation(): Promise<void> {
+  /** ap1 strong, ap2 weak: where a roam sequence starts, the client on ap1. */
+  private async setAssociationAttenuation(): Promise<void> {
+    const { minDb, maxDb } = this.bench.profile.range;
+    await this.setAttenuation({ ap1: minDb, ap2: maxDb });
+  }
+
+  /** The trigger's own starting attenuation (a crossfade: the same; a station command: both strong). */
+  private async setTriggerAttenuation(): Promise<void> {
+    const want = this.trigger.initialAttenuation(this.bench.profile);
+    if (want.ap1 !== this.attenuation.ap1 || want.ap2 !== this.attenuation.ap2) await this.setAttenuation(want);
+  }
+
+  private async setAttenuation(att: Record<ApName, number>): Promise<void> {
     const s = this.session!;
-    this.attenuation = this.trigger.initialAttenuation(this.bench.profile);
-    await Promise.all(AP_NAMES.map((ap) => s.setPath(ap, this.attenuation[ap])));
+    this.attenuation = { ...att };
+    await Promise.all(AP_NAMES.map((ap) => s.setPath(ap, att[ap])));
   }
 
   /**
@@ -111,6 +126,8 @@ export class LiveBench {
     if (variant !== 'as-installed') {
       await this.ping?.stop(2000).catch(() => {});
       this.ping = null;
+      // The flash restores the client's configuration: it must associate to ap1 again.
+      await this.setAssociationAttenuation();
       this.opts.progress(`flashing ${variant}`);
       await flashSession(s, {
         variant,
@@ -118,10 +135,10 @@ export class LiveBench {
         onProgress: (e) => this.opts.log?.(`${e.device}: ${e.rollback ? 'rollback ' : ''}${e.step}: ${e.message}`),
         log: this.opts.log,
       });
-      await this.resetAttenuation();
       this.bssids = { ap1: (await s.aps.ap1.link()).bssid ?? this.bssids.ap1, ap2: (await s.aps.ap2.link()).bssid ?? this.bssids.ap2 };
       await s.station.waitAssociated(s.clock, 60_000, [this.bssids.ap1], this.opts.signal);
       this.current = 'ap1';
+      await this.setTriggerAttenuation();
       if (!s.eventsRunning) s.startEvents((line) => this.folder.log('events.log', line));
       this.startPing(this.nextIndex);
     }

@@ -9,6 +9,7 @@
  */
 import pRetry, { AbortError } from 'p-retry';
 import type { BenchSession, ApName } from '../bench/session.ts';
+import { accessPointSettings, stationSettings } from '../bench/settings.ts';
 import { BenchError, RigError, describeError } from '../errors.ts';
 import { AP_NAMES, type Bench } from '../inventory/schema.ts';
 
@@ -76,13 +77,13 @@ const reconfigure: Rung = {
       const info = await s.aps[ap].link().catch(() => null);
       if (info?.bssid !== ctx.bssids[ap] || info.essid !== bench.essid) {
         ctx.log(`${ap} lost its configuration: configuring it again`);
-        ctx.bssids[ap] = await s.aps[ap].configure({ essid: bench.essid, channel: bench.devices[ap].wireless.channel, psk: ctx.psk });
+        ctx.bssids[ap] = await s.aps[ap].configure(accessPointSettings(bench, ap, ctx.psk));
       }
     }
     const sta = await s.station.link().catch(() => null);
     if (!sta || sta.essid !== bench.essid) {
       ctx.log('client lost its configuration: configuring it again');
-      await s.station.configure({ essid: bench.essid, roaming: { ...bench.roaming }, psk: ctx.psk });
+      await s.station.configure(stationSettings(bench, ctx.psk));
     }
     const bssid = await s.station.waitAssociated(s.clock, 60_000, [ctx.bssids.ap1, ctx.bssids.ap2], ctx.signal);
     ctx.current = bssid === ctx.bssids.ap1 ? 'ap1' : 'ap2';

@@ -212,6 +212,8 @@ describe('wpa_supplicant.conf for one network', () => {
   it('open: key_mgmt=NONE; WPA-PSK: the passphrase in quotes; the control interface wpa_cli uses by default', () => {
     expect(wpaSupplicantConf('rig-roam', null)).toBe('ctrl_interface=/var/run/wpa_supplicant\nap_scan=1\nnetwork={\n\tssid="rig-roam"\n\tkey_mgmt=NONE\n}\n');
     expect(wpaSupplicantConf('rig-roam', 'correct horse battery')).toContain('\tkey_mgmt=WPA-PSK\n\tpsk="correct horse battery"\n');
+    // The bench's channels 1 and 6 (2412 and 2437 MHz, IEEE 802.11 clause 17/18): scans limited to them.
+    expect(wpaSupplicantConf('rig-roam', null, [1, 6, 6])).toContain('\tscan_freq=2412 2437\n\tfreq_list=2412 2437\n');
   });
   it('refuses a passphrase wpa_supplicant would not take (8..63 printable ASCII)', () => {
     expect(() => wpaSupplicantConf('rig-roam', 'short')).toThrow(/8\.\.63/);

@@ -47,6 +47,26 @@ describe('station-command trigger on the virtual bench', () => {
     expect(summary.trigger).toBe('station-command');
   });
 
+  it('the client starts on ap1 whatever the seed, although both APs are strong during the roams', async () => {
+    // With both paths at the low end from the start, the client's first scan could pick ap2
+    // (seeds 1 and 4 did), and the run waited for ap1 in vain: the bench associates with ap1
+    // strong and ap2 weak first, then sets the trigger's attenuation.
+    for (const seed of [1, 4]) {
+      const dir = tempDir();
+      const inv = inventoryCopy(dir, (doc) => {
+        doc.setIn(['benches', 'virtual', 'profile', 'trigger'], 'station-command');
+        doc.setIn(['benches', 'virtual', 'virtual', 'seed'], seed);
+      });
+      const r = await runCli(['roam', '--inventory', inv, '--reports', join(dir, 'reports'), '--count', '2', '--json']);
+      expect(r.code, `seed ${seed}: ${r.stderr.slice(-1000)}`).toBe(0);
+      const roams = readJsonl<Roam>(join((JSON.parse(r.stdout) as RoamJson).runDir, 'roams.jsonl'));
+      expect(roams.map((x) => [x.valid, x.fromBssid])).toEqual([
+        [true, '00:03:7F:0A:00:01'],
+        [true, '00:03:7F:0A:00:02'],
+      ]);
+    }
+  });
+
   it('an unknown trigger is refused before any device is touched, naming the known ones (exit 2)', async () => {
     const dir = tempDir();
     const inv = inventoryCopy(dir, (doc) => doc.setIn(['benches', 'virtual', 'profile', 'trigger'], 'wave-a-magnet'));

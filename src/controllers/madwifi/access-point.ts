@@ -1,7 +1,7 @@
 import type { AccessPoint, AccessPointSettings } from '../roles.ts';
 import type { DeviceShell } from '../ssh/types.ts';
 import { parseWlanconfigStations } from './parse.ts';
-import { run } from './remote.ts';
+import { run } from '../ssh/run.ts';
 import { MadwifiVap, type VapConfig } from './vap.ts';
 
 const HOSTAPD_CONF = '/tmp/rig-hostapd.conf';

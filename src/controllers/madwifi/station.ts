@@ -3,7 +3,7 @@ import type { BenchClock } from '../bench-clock.ts';
 import type { AssociationEvent, EventStream, Station, StationSettings } from '../roles.ts';
 import type { DeviceShell } from '../ssh/types.ts';
 import { parseIweventLine } from './parse.ts';
-import { run } from './remote.ts';
+import { run } from '../ssh/run.ts';
 import { MadwifiVap, type VapConfig } from './vap.ts';
 
 export type { StationSettings } from '../roles.ts';

@@ -1,7 +1,7 @@
 import type { LinkInfo } from '../roles.ts';
 import type { DeviceShell } from '../ssh/types.ts';
 import { parseIwconfig, parseIwprivGet, type IwconfigInfo } from './parse.ts';
-import { run } from './remote.ts';
+import { run } from '../ssh/run.ts';
 import { shellQuote } from '../ssh/quote.ts';
 
 export interface VapConfig {

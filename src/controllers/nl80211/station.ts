@@ -28,7 +28,8 @@
  */
 import { BenchError } from '../../errors.ts';
 import type { BenchClock } from '../bench-clock.ts';
-import { run } from '../madwifi/remote.ts';
+import { run } from '../ssh/run.ts';
+import { channelToFrequencyGHz } from '../wifi-channels.ts';
 import type { AssociationEvent, EventStream, LinkInfo, Station, StationSettings } from '../roles.ts';
 import { shellQuote } from '../ssh/quote.ts';
 import type { DeviceShell, ExecResult } from '../ssh/types.ts';
@@ -62,7 +63,7 @@ export class Nl80211Station implements Station {
   async configure(s: StationSettings): Promise<void> {
     await this.run(['wpa_cli', '-i', this.cfg.iface, 'terminate'], { allowFail: true });
     await this.run(['killall', 'wpa_supplicant'], { allowFail: true });
-    await this.run(['sh', '-c', `cat > ${shellQuote(WPA_CONF)}`], { stdin: wpaSupplicantConf(s.essid, s.psk) });
+    await this.run(['sh', '-c', `cat > ${shellQuote(WPA_CONF)}`], { stdin: wpaSupplicantConf(s.essid, s.psk, s.channels) });
     await this.startSupplicant();
     const r = await this.run(['wpa_cli', '-i', this.cfg.iface, 'status']);
     try {
@@ -189,12 +190,16 @@ export class Nl80211Station implements Station {
 /**
  * wpa_supplicant 2.x configuration for one network (written to the board through stdin,
  * so the passphrase is never on a command line): open (`key_mgmt=NONE`) or WPA-PSK with
- * the ASCII passphrase (8..63 printable characters, wpa_supplicant.conf: `psk="..."`).
+ * the ASCII passphrase (8..63 printable characters, wpa_supplicant.conf: `psk="..."`);
+ * scans limited to the bench's channels when they are given.
  */
-export function wpaSupplicantConf(essid: string, psk: string | null): string {
+export function wpaSupplicantConf(essid: string, psk: string | null, channels: number[] = []): string {
   if (psk !== null && !/^[\x20-\x7e]{8,63}$/.test(psk)) {
     throw new BenchError('the WPA-PSK passphrase must be 8..63 printable ASCII characters (wpa_supplicant.conf psk="...")', { code: 'E_SECRET' });
   }
   const network = psk === null ? ['\tkey_mgmt=NONE'] : ['\tkey_mgmt=WPA-PSK', `\tpsk="${psk}"`];
+  // Only the bench's channels (wpa_supplicant.conf `scan_freq`, `freq_list`, in MHz): a full scan takes seconds.
+  const mhz = [...new Set(channels)].map((c) => Math.round(channelToFrequencyGHz(c) * 1000));
+  if (mhz.length > 0) network.push(`\tscan_freq=${mhz.join(' ')}`, `\tfreq_list=${mhz.join(' ')}`);
   return [`ctrl_interface=${CTRL_INTERFACE}`, 'ap_scan=1', 'network={', `\tssid="${essid}"`, ...network, '}', ''].join('\n');
 }

@@ -1,6 +1,11 @@
+/**
+ * Run one argv on a device: quoted once (quote.ts), a timeout is a BenchError, and so is
+ * a non-zero exit (unless allowed), naming the device, the command and the last lines
+ * of stderr. What every driver over SSH uses.
+ */
 import { BenchError } from '../../errors.ts';
-import type { DeviceShell, ExecResult } from '../ssh/types.ts';
-import { shellCommand } from '../ssh/quote.ts';
+import type { DeviceShell, ExecResult } from './types.ts';
+import { shellCommand } from './quote.ts';
 
 /** Run a command on a device; a non-zero exit is a BenchError naming device, command and stderr. */
 export async function run(shell: DeviceShell, argv: string[], options?: { timeoutMs?: number; stdin?: string; allowFail?: boolean }): Promise<ExecResult> {
