@@ -11,7 +11,7 @@ import { formatIweventBanner, formatIweventLine, formatWlanconfigStations } from
 import { channelFrequencyGHz } from '../world/channels.ts';
 import { WirelessBoard, type WirelessConfig } from './wireless-board.ts';
 import { fail } from './command-error.ts';
-import { parsePingArgs } from './ping-command.ts';
+import { runPing } from './ping-run.ts';
 import { parseConfText } from './wireless-tools.ts';
 
 /** The client board: madwifi station VAP, wpa_supplicant, iwevent, ping. */
@@ -131,39 +131,10 @@ export class ClientBoard extends WirelessBoard {
     });
   }
 
-  private async ping(args: string[], io: ProcessIO): Promise<number> {
-    const parsed = parsePingArgs(args, this.pingFlavour, io);
-    if (typeof parsed === 'number') return parsed;
-    return this.track(`ping ${args.join(' ')}`, () =>
-      new Promise<number>((resolve) => {
-        let done = false;
-        const p = new PingProcess(this.world, this.pingFlavour, parsed, {
-          stdout: (l) => io.stdout.write(`${l}\n`),
-          stderr: (l) => io.stderr.write(`${l}\n`),
-          exit: (code) => {
-            done = true;
-            this.pings.delete(p);
-            resolve(code);
-          },
-          now: () => this.nowMs(),
-        });
-        this.pings.add(p);
-        io.onSignal((name) => {
-          p.stop(name === 'INT' || name === 'TERM' ? name : 'KILL');
-          if (!done) {
-            this.pings.delete(p);
-            resolve(128 + (name === 'KILL' ? 9 : 1));
-          }
-        });
-        io.abort.addEventListener('abort', () => {
-          this.pings.delete(p);
-          p.stop('HUP');
-          if (!done) resolve(129);
-        }, { once: true });
-        p.start();
-      }),
-    );
+  private ping(args: string[], io: ProcessIO): Promise<number> | number {
+    return runPing({ world: this.world, flavour: this.pingFlavour, pings: this.pings, now: () => this.nowMs(), track: (c, b) => this.track(c, b) }, args, io);
   }
+
 
   private wpaSupplicant(args: string[], io: ProcessIO): number {
     const text = this.daemonConfig(args, io, 'wpa_supplicant');

@@ -2,8 +2,8 @@
  * The client's `ping` as a command of a virtual board: the command line read as the
  * board's ping flavour reads it (ping-command.ts), then the world's PingProcess
  * (rig/world/ping.ts) until it exits or is signalled: INT/TERM as the flavour answers
- * them, anything else kills it, a closed channel hangs it up. The same behaviour as the
- * madwifi client board's ping (client-board.ts), for boards that are not madwifi boards.
+ * them, anything else kills it, a closed channel hangs it up. The same for every client
+ * board (the madwifi board, client-board.ts, and the nl80211 board).
  */
 import type { ProcessIO } from '../ssh/types.ts';
 import { PingProcess, type PingFlavour } from '../world/ping.ts';

@@ -72,7 +72,9 @@ describe('the nl80211 station on the virtual bench', () => {
     expect(leave.atMs).toBeLessThanOrEqual(join.atMs);
     expect(join.atMs - leave.atMs).toBeLessThan(100); // authentication and association: tens of ms
     expect(join.atMs).toBeGreaterThan(before - 1000);
-    expect(Math.abs(join.atMs - join.arrivedMs)).toBeLessThan(2000);
+    // The event's own stamp is the board's clock; its arrival is on the bench clock, later by the SSH
+    // delivery time times the time scale (a loaded machine: up to a few hundred real ms).
+    expect(Math.abs(join.atMs - join.arrivedMs)).toBeLessThan(250 * s.clock.scale);
     expect(await apOther.stations()).toEqual([mac]);
     expect(await apOn.stations()).toEqual([]);
   });

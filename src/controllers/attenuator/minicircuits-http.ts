@@ -14,7 +14,7 @@
 import * as http from 'node:http';
 import { BenchError, ConfigError, describeError } from '../../errors.ts';
 import type { Attenuator, AttenuatorDriverSpec, AttenuatorIdentity } from './types.ts';
-import { DEFAULT_ATTENUATOR_TIMEOUT_MS, NoReplyError, checkSpecAddress, networkErrorText } from './transport-common.ts';
+import { DEFAULT_ATTENUATOR_TIMEOUT_MS, NoReplyError, OperationQueue, checkSpecAddress, sendRetryingOnce, networkErrorText } from './transport-common.ts';
 
 export const MINICIRCUITS_STEP_DB = 0.25;
 /** Read-back tolerance. */
@@ -77,8 +77,7 @@ export class MiniCircuitsAttenuator implements Attenuator {
   readonly channels: number;
   private readonly info: MiniCircuitsModelInfo;
   private readonly transport: MiniCircuitsTransport;
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  private readonly ops = new OperationQueue(() => new BenchError(`${this.label()}: used after close()`, { code: 'E_ATTENUATOR', subject: this.name }));
 
   constructor(spec: AttenuatorDriverSpec, transport: MiniCircuitsTransport) {
     const info = parseMiniCircuitsModel(spec.model);
@@ -106,37 +105,23 @@ export class MiniCircuitsAttenuator implements Attenuator {
 
   /** Run one operation at a time: a set and its read-back never interleave with another request. */
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => {
-      if (this.closed) {
-        throw new BenchError(`${this.label()}: used after close()`, { code: 'E_ATTENUATOR', subject: this.name });
-      }
-      return fn();
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.ops.run(fn);
   }
+
 
   /** One command; a missing reply reopens the connection and retries once. */
   private async request(command: string): Promise<string> {
-    let first: NoReplyError;
-    try {
-      return await this.transport.send(command);
-    } catch (err) {
-      if (!(err instanceof NoReplyError)) throw this.badReply(command, err);
-      first = err;
-    }
-    try {
-      await this.transport.reset();
-      return await this.transport.send(command);
-    } catch (err) {
-      if (!(err instanceof NoReplyError)) throw this.badReply(command, err);
-      const second = err.message;
-      throw new BenchError(
-        `${this.label()}: no reply to "${this.transport.wireForm(command)}": ${first.message}; reopened the connection and retried once: ${second}`,
-        { code: 'E_ATTENUATOR', subject: this.name, cause: err },
-      );
-    }
+    return sendRetryingOnce(() => this.transport.send(command), () => this.transport.reset(), {
+      badReply: (err) => this.badReply(command, err),
+      noReply: (first, second) =>
+        new BenchError(`${this.label()}: no reply to "${this.transport.wireForm(command)}": ${first.message}; reopened the connection and retried once: ${second.message}`, {
+          code: 'E_ATTENUATOR',
+          subject: this.name,
+          cause: second,
+        }),
+    });
   }
+
 
   private badReply(command: string, err: unknown): BenchError {
     return new BenchError(`${this.label()}: bad reply to "${this.transport.wireForm(command)}": ${describeError(err)}`, {
@@ -301,11 +286,7 @@ export class MiniCircuitsAttenuator implements Attenuator {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    // Let a running operation finish (bounded by its own timeouts), then close.
-    await this.queue;
-    this.closed = true;
-    await this.transport.close();
+    if (await this.ops.close()) await this.transport.close();
   }
 }
 

@@ -72,3 +72,57 @@ export function stripTelnetNegotiation(b: Buffer): Buffer {
   }
   return Buffer.from(out);
 }
+
+/**
+ * One operation at a time on a unit (a set and its read-back never interleave with
+ * another request), and none after close(): what every attenuator driver needs.
+ */
+export class OperationQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  private isClosed = false;
+
+  constructor(private readonly usedAfterClose: () => Error) {}
+
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const r = this.tail.then(() => {
+      if (this.isClosed) throw this.usedAfterClose();
+      return fn();
+    });
+    this.tail = r.catch(() => undefined);
+    return r;
+  }
+
+  /** Let a running operation finish (bounded by its own timeouts), then refuse more; false when already closed. */
+  async close(): Promise<boolean> {
+    if (this.isClosed) return false;
+    await this.tail;
+    this.isClosed = true;
+    return true;
+  }
+}
+
+/**
+ * Send one command; a missing reply (NoReplyError) reopens the connection and sends it
+ * once more (what labs learned: units drop idle connections). Any other failure goes
+ * to `badReply`; two missing replies to `noReply`.
+ */
+export async function sendRetryingOnce<T>(
+  send: () => Promise<T>,
+  reopen: () => Promise<void>,
+  fail: { badReply(err: unknown): Error; noReply(first: NoReplyError, second: NoReplyError): Error },
+): Promise<T> {
+  let first: NoReplyError;
+  try {
+    return await send();
+  } catch (err) {
+    if (!(err instanceof NoReplyError)) throw fail.badReply(err);
+    first = err;
+  }
+  try {
+    await reopen();
+    return await send();
+  } catch (err) {
+    if (!(err instanceof NoReplyError)) throw fail.badReply(err);
+    throw fail.noReply(first, err);
+  }
+}

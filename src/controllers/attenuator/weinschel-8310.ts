@@ -23,7 +23,7 @@
  *   8310-series model when the inventory names just the family.
  */
 import { BenchError, ConfigError, describeError } from '../../errors.ts';
-import { DEFAULT_ATTENUATOR_TIMEOUT_MS, NoReplyError, checkSpecAddress } from './transport-common.ts';
+import { DEFAULT_ATTENUATOR_TIMEOUT_MS, NoReplyError, OperationQueue, checkSpecAddress, sendRetryingOnce } from './transport-common.ts';
 import { PromptTelnetTransport } from './prompt-telnet-transport.ts';
 import type { Attenuator, AttenuatorDriverSpec, AttenuatorIdentity } from './types.ts';
 
@@ -65,8 +65,7 @@ export class Weinschel8310Attenuator implements Attenuator {
   private readonly family: string;
   private readonly transport: Weinschel8310Transport;
   private config: Weinschel8310ChannelConfig[] | null = null;
-  private queue: Promise<unknown> = Promise.resolve();
-  private closed = false;
+  private readonly ops = new OperationQueue(() => new BenchError(`${this.label()}: used after close()`, { code: 'E_ATTENUATOR', subject: this.name }));
 
   constructor(spec: AttenuatorDriverSpec, transport: Weinschel8310Transport) {
     const family = weinschel8310Model(spec.model);
@@ -97,34 +96,23 @@ export class Weinschel8310Attenuator implements Attenuator {
 
   /** One operation at a time: a set and its read-back never interleave with another request. */
   private serialize<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(() => {
-      if (this.closed) throw new BenchError(`${this.label()}: used after close()`, { code: 'E_ATTENUATOR', subject: this.name });
-      return fn();
-    });
-    this.queue = run.catch(() => undefined);
-    return run;
+    return this.ops.run(fn);
   }
+
 
   /** One command; a missing reply reopens the connection and retries once. */
   private async request(command: string): Promise<string[]> {
-    let first: NoReplyError;
-    try {
-      return await this.transport.send(command);
-    } catch (err) {
-      if (!(err instanceof NoReplyError)) throw this.badReply(command, err);
-      first = err;
-    }
-    try {
-      await this.transport.reset();
-      return await this.transport.send(command);
-    } catch (err) {
-      if (!(err instanceof NoReplyError)) throw this.badReply(command, err);
-      throw new BenchError(
-        `${this.label()}: no reply to "${command}": ${first.message}; reopened the connection and retried once: ${err.message}`,
-        { code: 'E_ATTENUATOR', subject: this.name, cause: err },
-      );
-    }
+    return sendRetryingOnce(() => this.transport.send(command), () => this.transport.reset(), {
+      badReply: (err) => this.badReply(command, err),
+      noReply: (first, second) =>
+        new BenchError(`${this.label()}: no reply to "${command}": ${first.message}; reopened the connection and retried once: ${second.message}`, {
+          code: 'E_ATTENUATOR',
+          subject: this.name,
+          cause: second,
+        }),
+    });
   }
+
 
   private badReply(command: string, err: unknown): BenchError {
     return new BenchError(`${this.label()}: bad reply to "${command}": ${describeError(err)}`, {
@@ -287,10 +275,7 @@ export class Weinschel8310Attenuator implements Attenuator {
   }
 
   async close(): Promise<void> {
-    if (this.closed) return;
-    await this.queue; // let a running operation finish (bounded by its own timeouts)
-    this.closed = true;
-    await this.transport.close();
+    if (await this.ops.close()) await this.transport.close();
   }
 }
 

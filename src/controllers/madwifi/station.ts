@@ -1,5 +1,5 @@
-import { BenchError } from '../../errors.ts';
 import type { BenchClock } from '../bench-clock.ts';
+import { commandEventStream, waitForAssociation } from '../station-helpers.ts';
 import type { AssociationEvent, EventStream, Station, StationSettings } from '../roles.ts';
 import type { DeviceShell } from '../ssh/types.ts';
 import { parseIweventLine } from './parse.ts';
@@ -38,18 +38,10 @@ export class MadwifiStation extends MadwifiVap implements Station {
   }
 
   /** Wait (bench time) until the station is associated; returns the BSSID. */
-  async waitAssociated(clock: BenchClock, timeoutMs: number, bssids?: string[], signal?: AbortSignal): Promise<string> {
-    const deadline = performance.now() + clock.real(timeoutMs);
-    for (let i = 0; i < 10_000 && performance.now() < deadline; i++) {
-      const info = await this.link();
-      if (info.bssid && (!bssids || bssids.includes(info.bssid))) return info.bssid;
-      if (!(await clock.sleep(500, signal))) break;
-    }
-    throw new BenchError(`${this.name}: not associated to ${bssids?.join(' or ') ?? 'any AP'} within ${timeoutMs / 1000} s`, {
-      code: 'E_NOT_ASSOCIATED',
-      subject: this.name,
-    });
+  waitAssociated(clock: BenchClock, timeoutMs: number, bssids?: string[], signal?: AbortSignal): Promise<string> {
+    return waitForAssociation(this.name, () => this.link(), clock, timeoutMs, bssids, signal);
   }
+
 
   /**
    * Stream `iwevent`: every SIOCGIWAP event, with its time on the board's clock.
@@ -68,13 +60,7 @@ export class MadwifiStation extends MadwifiVap implements Station {
       if (!ev || ev.kind !== 'ap' || ev.iface !== this.cfg.iface) return;
       listener({ atMs: timeOfDayNear(clock.now(), ev.time), arrivedMs: clock.fromWallClock(receivedAt), bssid: ev.bssid });
     });
-    return {
-      done: proc.done,
-      stop: () => {
-        proc.signal('INT');
-        proc.close();
-      },
-    };
+    return commandEventStream(proc);
   }
 
   /**

@@ -28,6 +28,7 @@
  */
 import { BenchError } from '../../errors.ts';
 import type { BenchClock } from '../bench-clock.ts';
+import { commandEventStream, waitForAssociation } from '../station-helpers.ts';
 import { run } from '../ssh/run.ts';
 import { channelToFrequencyGHz } from '../wifi-channels.ts';
 import type { AssociationEvent, EventStream, LinkInfo, Station, StationSettings } from '../roles.ts';
@@ -103,19 +104,10 @@ export class Nl80211Station implements Station {
     return { bssid: l.bssid, essid: l.ssid, signalDbm: l.bssid ? l.signalDbm : null, channel: l.channel };
   }
 
-  async waitAssociated(clock: BenchClock, timeoutMs: number, bssids?: string[], signal?: AbortSignal): Promise<string> {
-    const want = bssids?.map((b) => b.toUpperCase());
-    const deadline = performance.now() + clock.real(timeoutMs);
-    for (let i = 0; i < 10_000 && performance.now() < deadline; i++) {
-      const info = await this.link();
-      if (info.bssid && (!want || want.includes(info.bssid))) return info.bssid;
-      if (!(await clock.sleep(500, signal))) break;
-    }
-    throw new BenchError(`${this.name}: not associated to ${bssids?.join(' or ') ?? 'any AP'} within ${timeoutMs / 1000} s`, {
-      code: 'E_NOT_ASSOCIATED',
-      subject: this.name,
-    });
+  waitAssociated(clock: BenchClock, timeoutMs: number, bssids?: string[], signal?: AbortSignal): Promise<string> {
+    return waitForAssociation(this.name, () => this.link(), clock, timeoutMs, bssids, signal);
   }
+
 
   watchAssociations(clock: BenchClock, listener: (e: AssociationEvent) => void): EventStream {
     const proc = this.shell.stream('iw event -t');
@@ -133,13 +125,7 @@ export class Nl80211Station implements Station {
       if (e.kind === 'connected' || e.kind === 'roamed') listener({ atMs: ev.timeMs, arrivedMs, bssid: e.bssid });
       else if (e.kind === 'disconnected') listener({ atMs: ev.timeMs, arrivedMs, bssid: null });
     });
-    return {
-      done: proc.done,
-      stop: () => {
-        proc.signal('INT');
-        proc.close();
-      },
-    };
+    return commandEventStream(proc);
   }
 
   async roamTo(bssid: string): Promise<void> {
