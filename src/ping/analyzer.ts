@@ -297,6 +297,11 @@ export class PingAnalyzer {
     return at === undefined || Number.isNaN(at) ? undefined : at;
   }
 
+  /** Round trip of the first reply to seq, ms; NaN when not answered or ping printed no time. */
+  rttMs(seq: number): number {
+    return this.table.rtt(seq);
+  }
+
   /** Length of the run of consecutive answered seqs ending at the highest answered seq. */
   trailingAnswered(): number {
     return this.highAnswered < 0 ? 0 : this.highAnswered - this.runStart + 1;

@@ -113,6 +113,7 @@ function recordFrom(raw: unknown, i: number, warnings: string[]): RoamRecord {
     outageMs: o.outageMs ?? null,
     beforeAssociationMs: o.beforeAssociationMs ?? null,
     afterAssociationMs: o.afterAssociationMs ?? null,
+    splitResolutionMs: o.splitResolutionMs ?? null,
     timestampSource: TimestampSourceSchema.catch('none').parse(o.timestampSource),
     valid,
     invalidReason: valid ? null : invalidReason,

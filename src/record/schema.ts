@@ -59,6 +59,12 @@ export const RoamRecordSchema = z.object({
   /** Part of the outage before the association (scan, auth, assoc) and after it (data path dead, ticket 1404). */
   beforeAssociationMs: nullableNumber,
   afterAssociationMs: nullableNumber,
+  /**
+   * How far the before/after split can be off, ms: the true blackout after the association
+   * lies within afterAssociationMs plus or minus this (about half a ping interval with -D
+   * stamps, one interval with arrival times). Absent in runs older than the split by send time.
+   */
+  splitResolutionMs: nullableNumber.optional(),
   timestampSource: TimestampSourceSchema,
   valid: z.boolean(),
   invalidReason: z.string().nullable(),

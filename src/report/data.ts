@@ -143,6 +143,8 @@ export interface RoamColumns {
   outage: (number | null)[];
   before: (number | null)[];
   after: (number | null)[];
+  /** The split's resolution: the true blackout after association is within after plus or minus this, ms. */
+  afterRes: (number | null)[];
   seqFrom: number[];
   seqTo: number[];
   src: number[];

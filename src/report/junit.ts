@@ -15,6 +15,7 @@ export interface RoamRow {
   outageMs: number | null;
   beforeAssociationMs: number | null;
   afterAssociationMs: number | null;
+  splitResolutionMs: number | null;
   att1: number | null;
   att2: number | null;
   signalBeforeDbm: number | null;
@@ -49,6 +50,7 @@ export function roamRows(d: ReportData): RoamRow[] {
       outageMs: c.outage[i],
       beforeAssociationMs: c.before[i],
       afterAssociationMs: c.after[i],
+      splitResolutionMs: c.afterRes?.[i] ?? null,
       att1: c.att1[i],
       att2: c.att2[i],
       signalBeforeDbm: c.sigBefore[i],
@@ -106,7 +108,7 @@ export function renderJunit(d: ReportData): string {
       const cls = `rig.roam.${v.name}.${r.direction.replace(/[^A-Za-z0-9_-]+/g, '_to_')}`;
       const t = r.cycleS ?? 0;
       time += t;
-      const facts = `${r.from} -> ${r.to ?? '(none)'}; lost ${r.lost}${r.lostSeqs ? ` (seq ${r.lostSeqs})` : ''}; late ${r.late}; outage ${ms(r.outageMs)}; after association ${ms(r.afterAssociationMs)}`;
+      const facts = `${r.from} -> ${r.to ?? '(none)'}; lost ${r.lost}${r.lostSeqs ? ` (seq ${r.lostSeqs})` : ''}; late ${r.late}; outage ${ms(r.outageMs)}; after association ${ms(r.afterAssociationMs)}${r.splitResolutionMs ? ` ± ${Math.round(r.splitResolutionMs)}` : ''}`;
       let body: string;
       if (!r.valid) {
         ss++;
@@ -161,7 +163,7 @@ export function renderJunit(d: ReportData): string {
 
 export const CSV_COLUMNS = [
   'index', 'variant', 'direction', 'from_bssid', 'to_bssid', 'valid', 'invalid_reason', 'lost', 'lost_seqs', 'late', 'late_seqs',
-  'outage_ms', 'before_association_ms', 'after_association_ms', 'attenuation_ap1_db', 'attenuation_ap2_db',
+  'outage_ms', 'before_association_ms', 'after_association_ms', 'after_association_resolution_ms', 'attenuation_ap1_db', 'attenuation_ap2_db',
   'signal_before_dbm', 'signal_after_dbm', 'seq_from', 'seq_to', 'timestamp_source', 'over_threshold',
 ] as const;
 
@@ -172,7 +174,7 @@ export function renderCsv(d: ReportData): string {
     lines.push(
       [
         r.index, r.variant, r.direction, r.from, r.to, r.valid, r.invalidReason, r.valid ? r.lost : null, r.lostSeqs, r.late, r.lateSeqs,
-        r.outageMs, r.beforeAssociationMs, r.afterAssociationMs, r.att1, r.att2, r.signalBeforeDbm, r.signalAfterDbm,
+        r.outageMs, r.beforeAssociationMs, r.afterAssociationMs, r.splitResolutionMs, r.att1, r.att2, r.signalBeforeDbm, r.signalAfterDbm,
         r.seqFrom, r.seqTo, r.timestampSource, r.overThreshold,
       ]
         .map(csvField)

@@ -1,32 +1,118 @@
 /**
  * Loss attribution (docs/roam-cycle.md, "Attribution"): a pure function from the ping
  * analysis, a roam's sequence window and its join time to the record's numbers. Loss
- * belongs to a roam by sequence number, never by clock; only the before/after split
- * of the outage uses time, on one clock (the board's with -D stamps, else arrival).
+ * belongs to a roam by sequence number, never by clock. Time is used for two things:
+ *
+ * - the outage (`outageMs`): from the last reply before the gap to the first reply after
+ *   it, as ping saw it;
+ * - the split at the association: every ping is placed before or after the join by when
+ *   it was SENT, not by when the gap ended. An answered ping's send time is its reply
+ *   time (a -D stamp, or its arrival at the rig) minus its round trip; a lost ping's is
+ *   interpolated from the answered pings around it. The transmit blackout after the
+ *   join then lies between the send time of the last ping lost after the join and that
+ *   of the first one answered after it: the record gives the middle of that bracket
+ *   (`afterAssociationMs`) and its half-width (`splitResolutionMs`, about half an
+ *   interval with -D stamps). With no ping lost after the join there is no sign of a
+ *   blackout: 0, and the resolution says how long one could have lasted unseen (until
+ *   the first ping sent after the join). Without -D the times are arrival times, which carry the
+ *   SSH delivery's jitter: the resolution is then one whole interval. A blackout whose
+ *   end no answered ping shows (the stream ended in it) is unknown (null), never
+ *   guessed.
  */
 import type { PingAnalyzer } from '../ping/analyzer.ts';
 import type { RoamRecord } from '../record/schema.ts';
 
 export type Attribution = Pick<
   RoamRecord,
-  'seqFrom' | 'seqTo' | 'lostSeqs' | 'lateSeqs' | 'lost' | 'outageMs' | 'beforeAssociationMs' | 'afterAssociationMs' | 'timestampSource'
+  | 'seqFrom'
+  | 'seqTo'
+  | 'lostSeqs'
+  | 'lateSeqs'
+  | 'lost'
+  | 'outageMs'
+  | 'beforeAssociationMs'
+  | 'afterAssociationMs'
+  | 'splitResolutionMs'
+  | 'timestampSource'
+>;
+
+/** What attribution asks of the ping analysis (PingAnalyzer has it). */
+export type PingWindowView = Pick<
+  PingAnalyzer,
+  'answered' | 'replyAtMs' | 'rttMs' | 'lostIn' | 'lateIn' | 'outagesIn' | 'highestSeq' | 'timestampSource' | 'intervalMs'
 >;
 
 /** Highest seq that has a reply (-1 if none). */
-export function highestAnswered(a: PingAnalyzer): number {
+export function highestAnswered(a: Pick<PingAnalyzer, 'highestSeq' | 'answered'>): number {
   for (let s = a.highestSeq(), i = 0; s >= 0 && i < 100_000; s--, i++) if (a.answered(s)) return s;
   return -1;
 }
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
 
+/** How far beyond the window to look for answered pings that anchor the send times. */
+const ANCHOR_REACH = 50;
+
 /**
- * The numbers of the window [seqFrom, seqTo]: lost and late seqs, and the outage that
- * holds the join (else the one that lost most) split at `tJoinMs` into before and after
- * the association. No outage: all zero. An outage without a reply on one side (stream
- * start or end, no timestamps): its duration and split stay unknown (null).
+ * Send times around a window: anchors are answered, on-time seqs (a late reply's
+ * arrival says little about when it left) with a reply time; any other seq is placed on
+ * the straight line between the nearest anchors, or one interval per seq beyond them.
  */
-export function attributeWindow(a: PingAnalyzer, window: { seqFrom: number; seqTo: number }, tJoinMs: number): Attribution {
+class SendTimes {
+  private readonly anchors: { seq: number; atMs: number }[] = [];
+
+  constructor(
+    private readonly a: PingWindowView,
+    from: number,
+    to: number,
+  ) {
+    const late = new Set(a.lateIn(from - ANCHOR_REACH, to + ANCHOR_REACH));
+    for (let s = Math.max(0, from - ANCHOR_REACH); s <= to + ANCHOR_REACH; s++) {
+      if (!a.answered(s) || late.has(s)) continue;
+      const at = a.replyAtMs(s);
+      if (at === undefined) continue;
+      const rtt = a.rttMs(s);
+      this.anchors.push({ seq: s, atMs: Number.isFinite(rtt) ? at - rtt : at });
+    }
+  }
+
+  get known(): boolean {
+    return this.anchors.length > 0;
+  }
+
+  /** Estimated send time of `seq`; undefined when no answered ping anchors it. */
+  of(seq: number): number | undefined {
+    const an = this.anchors;
+    if (an.length === 0) return undefined;
+    let i = 0;
+    while (i < an.length && an[i].seq < seq) i++;
+    if (i < an.length && an[i].seq === seq) return an[i].atMs;
+    const lo = an[i - 1];
+    const hi = an[i];
+    if (lo && hi) return lo.atMs + ((seq - lo.seq) * (hi.atMs - lo.atMs)) / (hi.seq - lo.seq);
+    const step = this.a.intervalMs;
+    return lo ? lo.atMs + (seq - lo.seq) * step : hi.atMs - (hi.seq - seq) * step;
+  }
+
+  /** The first anchor sent strictly after `t`. */
+  firstAnchorAfter(t: number): { seq: number; atMs: number } | undefined {
+    return this.anchors.find((x) => x.atMs > t);
+  }
+
+  /** The last anchor sent at or before `t`. */
+  lastAnchorAtOrBefore(t: number): { seq: number; atMs: number } | undefined {
+    let out: { seq: number; atMs: number } | undefined;
+    for (const x of this.anchors) if (x.atMs <= t) out = x;
+    return out;
+  }
+}
+
+/**
+ * The numbers of the window [seqFrom, seqTo]: lost and late seqs, the outage that holds
+ * the join (else the one that lost most; 0 when there is none), and the split of the
+ * transmit blackout at the join `tJoinMs` (on the same clock as the reply times).
+ */
+export function attributeWindow(a: PingWindowView, window: { seqFrom: number; seqTo: number }, tJoinMs: number): Attribution {
   const { seqFrom, seqTo } = window;
   const lostSeqs = a.lostIn(seqFrom, seqTo);
   const out: Attribution = {
@@ -38,19 +124,54 @@ export function attributeWindow(a: PingAnalyzer, window: { seqFrom: number; seqT
     outageMs: null,
     beforeAssociationMs: null,
     afterAssociationMs: null,
+    splitResolutionMs: null,
     timestampSource: a.timestampSource,
   };
   const outages = a.outagesIn(seqFrom, seqTo);
-  if (outages.length === 0) return { ...out, outageMs: 0, beforeAssociationMs: 0, afterAssociationMs: 0 };
-  const withBounds = outages.map((o) => ({ o, b: a.outageBounds(o) }));
-  const main =
-    withBounds.find(({ b }) => b.before && b.after && b.before.atMs <= tJoinMs && tJoinMs <= b.after.atMs) ??
-    [...withBounds].sort((x, y) => y.o.lost - x.o.lost)[0];
-  out.outageMs = main.o.durationMs;
-  if (main.b.before && main.b.after) {
-    const tj = Math.min(Math.max(tJoinMs, main.b.before.atMs), main.b.after.atMs);
-    out.beforeAssociationMs = round(tj - main.b.before.atMs);
-    out.afterAssociationMs = round(main.b.after.atMs - tj);
+  const send = new SendTimes(a, seqFrom, seqTo);
+
+  // The outage as ping saw it: the one holding the join, else the one that lost most.
+  if (outages.length > 0) {
+    const holdsJoin = outages.find((o) => {
+      const t0 = send.of(o.firstSeq);
+      const t1 = send.of(o.lastSeq + 1);
+      return t0 !== undefined && t1 !== undefined && t0 - a.intervalMs <= tJoinMs && tJoinMs <= t1;
+    });
+    out.outageMs = (holdsJoin ?? [...outages].sort((x, y) => y.lost - x.lost)[0]).durationMs;
+  } else out.outageMs = 0;
+  if (!send.known) return out;
+
+  // Transmit blackout after the join: from the join until the first ping sent after the
+  // join that got through; the pings lost in between were sent into it. None lost in
+  // between: no sign of a blackout, 0, and it could have lasted unseen at most until
+  // that first ping was sent.
+  const arrival = a.timestampSource !== 'ping';
+  const firstOk = send.firstAnchorAfter(tJoinMs);
+  if (firstOk) {
+    const lostAfter = lostSeqs.filter((q) => {
+      const t = send.of(q);
+      return t !== undefined && t >= tJoinMs && t < firstOk.atMs;
+    });
+    const hi = firstOk.atMs - tJoinMs;
+    const lo = lostAfter.length > 0 ? (send.of(lostAfter[lostAfter.length - 1]) as number) - tJoinMs : 0;
+    const [value, halfWidth] = lostAfter.length > 0 ? [(lo + hi) / 2, (hi - lo) / 2] : [0, hi];
+    out.afterAssociationMs = round(Math.max(0, value));
+    out.splitResolutionMs = round(arrival ? Math.max(a.intervalMs, halfWidth) : halfWidth);
+  }
+
+  // Before the join: the pings lost between the last one that got through before the join
+  // and the join; the blackout began between the send times of that last good ping and
+  // the first lost one (their middle is taken). None lost there: 0.
+  const lastOk = send.lastAnchorAtOrBefore(tJoinMs);
+  const lostBefore = lostSeqs.filter((q) => {
+    const t = send.of(q);
+    return t !== undefined && t < tJoinMs && (!lastOk || t > lastOk.atMs);
+  });
+  if (lostBefore.length === 0) out.beforeAssociationMs = 0;
+  else {
+    const firstLost = send.of(lostBefore[0]) as number;
+    const start = lastOk ? (lastOk.atMs + firstLost) / 2 : firstLost;
+    out.beforeAssociationMs = round(Math.max(0, tJoinMs - start));
   }
   return out;
 }

@@ -37,6 +37,7 @@ export function emptyRecord(f: {
     outageMs: null,
     beforeAssociationMs: null,
     afterAssociationMs: null,
+    splitResolutionMs: null,
     timestampSource: f.timestampSource,
     valid: false,
     invalidReason: null,

@@ -1,6 +1,7 @@
 /**
  * Loss attribution on its own: synthetic ping output with stamps chosen here, and the
- * expected numbers worked out by hand from those stamps.
+ * expected numbers worked out by hand from those stamps. Every reply says time=3.00 ms,
+ * so a ping was sent 3 ms before its reply's stamp: s(n) = at(n) - 3.
  */
 import { describe, expect, it } from 'vitest';
 import { PingAnalyzer } from '../ping/analyzer.ts';
@@ -21,41 +22,47 @@ function pingD(last: number, lost: number[]): PingAnalyzer {
 const at = (n: number): number => (T0 + (n - 1) * 0.2) * 1000;
 
 describe('attributeWindow: (ping analysis, sequence window, join time) -> the record numbers', () => {
-  it('a ticket-1404 roam: 5 lost, the outage split at the join', () => {
+  it('a ticket-1404 roam: 5 lost, split by when each was sent', () => {
     const a = pingD(30, [11, 12, 13, 14, 15]);
-    // Joined 150 ms after seq 11 would have been answered: 1 s of the outage is after it.
+    // Joined 53 ms after seq 11 was sent: 11 died before the join, 12..15 after it.
     const tJoin = at(11) + 50;
     const r = attributeWindow(a, { seqFrom: 5, seqTo: highestAnswered(a) }, tJoin);
     expect(r.lostSeqs).toEqual([11, 12, 13, 14, 15]);
     expect(r.lost).toBe(5);
     expect(r.seqTo).toBe(30);
-    // Last reply before: seq 10 at at(10); first after: seq 16 at at(16) = at(10) + 1200 ms.
+    // As ping saw it: last reply before, seq 10 at at(10); first after, seq 16 at at(10) + 1200 ms.
     expect(r.outageMs).toBeCloseTo(1200, 3);
-    expect(r.beforeAssociationMs).toBeCloseTo(250, 3);
-    expect(r.afterAssociationMs).toBeCloseTo(950, 3);
+    // After: the blackout ended between s(15) (lost) and s(16) (through): 747..947 ms after the join.
+    expect(r.afterAssociationMs).toBeCloseTo(847, 3);
+    expect(r.splitResolutionMs).toBeCloseTo(100, 3);
+    // Before: it began between s(10) and s(11), i.e. at at(11) - 103 in the middle: 153 ms before the join.
+    expect(r.beforeAssociationMs).toBeCloseTo(153, 3);
     expect(r.timestampSource).toBe('ping');
   });
 
-  it('loss outside the window belongs to another roam', () => {
+  it('loss outside the window belongs to another roam; a clean roam says 0, at most until the next ping', () => {
     const a = pingD(40, [5, 6, 31, 32]);
     const r = attributeWindow(a, { seqFrom: 10, seqTo: 28 }, at(20));
     expect(r.lostSeqs).toEqual([]);
     expect(r.outageMs).toBe(0);
     expect(r.beforeAssociationMs).toBe(0);
     expect(r.afterAssociationMs).toBe(0);
+    // The first ping sent after the join, seq 21, left 197 ms after it.
+    expect(r.splitResolutionMs).toBeCloseTo(197, 3);
   });
 
-  it('a join outside every outage: the outage that lost most, the join clamped to its edge', () => {
+  it('a join between outages: the outage that lost most, and neither of them is the association blackout', () => {
     const a = pingD(40, [12, 25, 26, 27]);
-    // Joined well before the larger outage (25-27, between replies 24 and 28).
+    // Joined when seq 18 was answered: 19 was sent and answered just after, so nothing died around the join.
     const r = attributeWindow(a, { seqFrom: 10, seqTo: 40 }, at(18));
     expect(r.lostSeqs).toEqual([12, 25, 26, 27]);
     expect(r.outageMs).toBeCloseTo(800, 3);
     expect(r.beforeAssociationMs).toBe(0);
-    expect(r.afterAssociationMs).toBeCloseTo(800, 3);
+    expect(r.afterAssociationMs).toBe(0);
+    expect(r.splitResolutionMs).toBeCloseTo(197, 3);
   });
 
-  it('without -D the times are arrival times, as the live stream passes them', () => {
+  it('without -D the times are arrival times: the split is good to one interval', () => {
     const a = new PingAnalyzer({ intervalMs: 200 });
     const arrive = (n: number): number => 5_000_000 + n * 200;
     for (let n = 1; n <= 20; n++) if (n < 8 || n > 10) a.push(`64 bytes from 192.0.2.10: icmp_seq=${n} ttl=64 time=3.00 ms`, arrive(n));
@@ -63,8 +70,10 @@ describe('attributeWindow: (ping analysis, sequence window, join time) -> the re
     expect(r.timestampSource).toBe('arrival');
     expect(r.lostSeqs).toEqual([8, 9, 10]);
     expect(r.outageMs).toBe(arrive(11) - arrive(7));
-    expect(r.beforeAssociationMs).toBe(arrive(9) - arrive(7));
-    expect(r.afterAssociationMs).toBe(arrive(11) - arrive(9));
+    // Sent: 8 and 9 before the join (arrive(9)), 10 after; 11 went through.
+    expect(r.beforeAssociationMs).toBeCloseTo(303, 3); // the join minus the middle of s(7)..s(8)
+    expect(r.afterAssociationMs).toBeCloseTo(297, 3); // the middle of s(10)..s(11), after the join
+    expect(r.splitResolutionMs).toBe(200); // one interval: arrival times carry the delivery's jitter
   });
 
   it('highestAnswered skips the unanswered tail', () => {

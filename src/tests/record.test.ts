@@ -24,7 +24,7 @@ function record(index: number, over: Partial<RoamRecord> = {}): RoamRecord {
     index, variant: 'stock', trigger: 'crossfade', direction: 'ap1->ap2', fromAp: 'ap1', toAp: 'ap2', fromBssid: '00:03:7F:0A:00:01', toBssid: '00:03:7F:0A:00:02',
     tStart: 1_700_000_000_000, tLeave: 1_700_000_010_000, tJoin: 1_700_000_010_020, attenuationDb: { ap1: 50, ap2: 30 }, fixedLossDb: { ap1: 40, ap2: 40 },
     signalBeforeDbm: -80, signalAfterDbm: -60, rampSteps: 7, seqFrom: 10, seqTo: 40, lostSeqs: [20, 21, 22, 23, 24], lateSeqs: [], lost: 5,
-    outageMs: 1200, beforeAssociationMs: 100, afterAssociationMs: 1100, timestampSource: 'ping', valid: true, invalidReason: null, ...over,
+    outageMs: 1200, beforeAssociationMs: 100, afterAssociationMs: 1100, splitResolutionMs: 100, timestampSource: 'ping', valid: true, invalidReason: null, ...over,
   };
 }
 
@@ -70,12 +70,16 @@ describe('run records: one schema for the writer and the reader', () => {
     expect(warnings.join('\n')).toMatch(/1 line\(s\) not valid JSON \(first: line 3/);
   });
 
-  it('records from before triggers existed read as crossfades', () => {
+  it('records from before triggers existed read as crossfades; from before the split by send time, with no resolution', () => {
     const dir = tmp();
-    const { trigger: _t, ...old } = record(1);
+    const { trigger: _t, splitResolutionMs: _r, ...old } = record(1);
     void _t;
+    void _r;
     writeFileSync(join(dir, 'roams.jsonl'), JSON.stringify(old) + '\n');
-    expect(readRoams(dir)[0].trigger).toBe('crossfade');
+    const [r] = readRoams(dir);
+    expect(r.trigger).toBe('crossfade');
+    expect(r.splitResolutionMs).toBeNull();
+    expect(r.afterAssociationMs).toBe(1100);
   });
 
   it('a missing summary says so and takes its start from the records', () => {

@@ -4,7 +4,7 @@
  * buttons to zoom the timeline to its whole cycle or to just around the roam.
  */
 import { append, clear, h, type Child } from './dom.ts';
-import { clock, fmt } from './format.ts';
+import { clock, fmt, withResolution } from './format.ts';
 import type { DetailPanel, ReportView } from './report-view.ts';
 import type { Row } from './rows.ts';
 import { selectRoam } from './selection.ts';
@@ -47,7 +47,7 @@ function detailContent(view: ReportView, r: Row): Child[] {
       kv('recovered', clock(r.tEnd)),
       kv('attenuation at roam', r.att1 === null ? '–' : `ap1 ${fmt(r.att1, 1)} dB, ap2 ${fmt(r.att2, 1)} dB`),
       kv('signal', `${fmt(r.sigBefore)} → ${fmt(r.sigAfter)} dBm`),
-      kv('outage', `${fmt(r.outage)} ms (before association ${fmt(r.before)} ms, after ${fmt(r.after)} ms)`),
+      kv('outage', `${fmt(r.outage)} ms (before association ${fmt(r.before)} ms, after ${withResolution(r.after, r.afterRes)} ms)`),
       kv('lost seqs', r.lostSeqs || 'none'),
       kv('late seqs', r.lateSeqs || 'none'),
       kv('seq window', `${r.seqFrom}–${r.seqTo}`),

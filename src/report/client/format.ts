@@ -38,3 +38,9 @@ export function signed(x: number, d: number): string {
   if (s === fmt(0, d)) return s;
   return `${x > 0 ? '+' : '−'}${s}`;
 }
+
+/** A figure with its resolution: `847 ± 100`; the bare figure when the resolution is unknown (older runs) or 0. */
+export function withResolution(x: number | null, res: number | null): string {
+  if (x === null) return fmt(x);
+  return res ? `${fmt(x)} ± ${fmt(res)}` : fmt(x);
+}

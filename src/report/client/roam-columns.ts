@@ -1,6 +1,6 @@
 /** The roam table's columns: header, tooltip, how a roam sorts by it and what its cell shows. */
 import { h, type Child } from './dom.ts';
-import { fmt } from './format.ts';
+import { fmt, withResolution } from './format.ts';
 import type { Row } from './rows.ts';
 
 export interface Column {
@@ -29,7 +29,7 @@ export function roamColumns(colorOf: (variant: string) => string): Column[] {
     { key: 'late', label: 'late', num: true, sort: (r) => r.late, cell: (r) => r.late },
     { key: 'outage', label: 'outage ms', num: true, sort: (r) => cmpNullLast(r.valid ? r.outage : null), cell: (r) => (r.valid ? fmt(r.outage) : '–') },
     { key: 'before', label: 'before assoc. ms', num: true, sort: (r) => cmpNullLast(r.valid ? r.before : null), cell: (r) => (r.valid ? fmt(r.before) : '–') },
-    { key: 'after', label: 'after assoc. ms', num: true, sort: (r) => cmpNullLast(r.valid ? r.after : null), cell: (r) => (r.valid ? fmt(r.after) : '–') },
+    { key: 'after', label: 'after assoc. ms', num: true, sort: (r) => cmpNullLast(r.valid ? r.after : null), title: 'the transmit blackout after the association, by when each ping was sent; ± the resolution of that split', cell: (r) => (r.valid ? withResolution(r.after, r.afterRes) : '–') },
     { key: 'src', label: 'times', title: 'ping: the ping’s -D stamps; arrival: stamped by the rig', sort: (r) => r.src, cell: (r) => r.src },
     {
       key: 'result',

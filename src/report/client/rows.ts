@@ -28,6 +28,7 @@ export interface Row {
   outage: number | null;
   before: number | null;
   after: number | null;
+  afterRes: number | null;
   seqFrom: number;
   seqTo: number;
   src: string;
@@ -66,6 +67,7 @@ export function buildRows(d: ReportData): Row[] {
       outage: c.outage[i],
       before: c.before[i],
       after: c.after[i],
+      afterRes: c.afterRes?.[i] ?? null,
       seqFrom: c.seqFrom[i],
       seqTo: c.seqTo[i],
       src: s(c.src[i]) ?? '',

@@ -28,7 +28,7 @@ export function summaryBlock(view: ReportView): HTMLElement {
     reasons.length
       ? h('div', { class: 'reasons' }, h('b', null, 'Invalid roams by reason'), h('ul', null, reasons.flatMap((v) => v.invalidReasons.map(([why, n]) => h('li', null, `${v.label}: ${n} × `, h('span', { class: 'reason' }, why))))))
       : null,
-    h('p', { class: 'note' }, 'Outage: last reply before the gap to the first reply after it. Blackout after association: the part of the outage after the client associated to the new AP (data path still dead: ticket 1404). Invalid roams (not measurable) are left out of every figure and listed with their reason.'),
+    h('p', { class: 'note' }, 'Outage: last reply before the gap to the first reply after it. Blackout after association: from the association with the new AP until a ping sent got through again (data path still dead: ticket 1404), placed by when each ping was sent; the figure of each roam is good to plus or minus its resolution (about half a ping interval with ping -D, one interval without). Invalid roams (not measurable) are left out of every figure and listed with their reason.'),
   );
 }
 

@@ -23,7 +23,7 @@ export function buildRoamColumns(run: RunData, t0: number, windows: RoamWindow[]
     n: recs.length,
     index: [], variant: [], direction: [], from: [], to: [], tStart: [], tLeave: [], tJoin: [], tEnd: [],
     att1: [], att2: [], sigBefore: [], sigAfter: [], lost: [], lostSeqs: [], late: [], lateSeqs: [],
-    outage: [], before: [], after: [], seqFrom: [], seqTo: [], src: [], valid: [], reason: [], over: [],
+    outage: [], before: [], after: [], afterRes: [], seqFrom: [], seqTo: [], src: [], valid: [], reason: [], over: [],
   };
   recs.forEach((r, i) => {
     cols.index.push(r.index);
@@ -46,6 +46,7 @@ export function buildRoamColumns(run: RunData, t0: number, windows: RoamWindow[]
     cols.outage.push(r1(r.outageMs));
     cols.before.push(r1(r.beforeAssociationMs));
     cols.after.push(r1(r.afterAssociationMs));
+    cols.afterRes.push(r1(r.splitResolutionMs ?? null));
     cols.seqFrom.push(r.seqFrom);
     cols.seqTo.push(r.seqTo);
     cols.src.push(str(r.timestampSource));
