@@ -128,6 +128,13 @@ export function formatP(p: number): string {
   return `p = ${p < 0.01 ? p.toFixed(3) : p.toFixed(2)}`;
 }
 
+/** `+4.9`, `−0.2` (a real minus sign, as the report's table writes it), `0.0`. */
+function signedNumber(x: number, d: number): string {
+  const s = fixed(x, d);
+  if (/^0(\.0*)?$/.test(s)) return s;
+  return s.startsWith('-') ? `\u2212${s.slice(1)}` : `+${s}`;
+}
+
 const fixed = (x: number, d: number): string => {
   const s = x.toFixed(d);
   return /^-0(\.0*)?$/.test(s) ? s.slice(1) : s;
@@ -135,10 +142,10 @@ const fixed = (x: number, d: number): string => {
 
 /**
  * Compare b against a (the baseline) on one metric and say it in plain words:
- * "patched loses 4.9 fewer packets per roam than stock, 95% CI 4.6 to 5.2;
- * Mann-Whitney p < 0.001". The interval is for the difference of means (Welch),
- * oriented like the sentence; significance is the Mann-Whitney test's, which
- * does not assume normal data (loss counts are not).
+ * "patched loses 4.9 fewer packets per roam than stock (difference −4.9, 95% CI −5.2 to
+ * −4.6); Mann-Whitney p < 0.001". The interval is for the difference of means b - a
+ * (Welch), signed as the report's table gives it; significance is the Mann-Whitney
+ * test's, which does not assume normal data (loss counts are not).
  */
 export function compareSamples(metric: Metric, aName: string, a: number[], bName: string, b: number[]): Comparison {
   const w = METRIC_WORDS[metric];
@@ -158,20 +165,19 @@ export function compareSamples(metric: Metric, aName: string, a: number[], bName
   const significant = test.p < 0.05;
   const less = ci.diff < 0;
   const mag = Math.abs(ci.diff);
-  // Interval oriented with the sentence: "fewer" reports a - b, "more" reports b - a.
-  const [lo, hi] = less ? [-ci.high, -ci.low] : [ci.low, ci.high];
-  const spread = ci.df === Infinity ? ' (no spread in either sample)' : '';
-  const interval = `95% CI ${fixed(lo, w.digits)} to ${fixed(hi, w.digits)}${spread}`;
+  // The interval as the table gives it: the difference b - a, signed, so words and table agree.
+  const spread = ci.df === Infinity ? ', no spread in either sample' : '';
+  const interval = `difference ${signedNumber(ci.diff, w.digits)}, 95% CI ${signedNumber(ci.low, w.digits)} to ${signedNumber(ci.high, w.digits)}${spread}`;
   const p = `Mann-Whitney ${formatP(test.p)}`;
   const sentence = less ? w.less(bName, fixed(mag, w.digits)) : w.more(bName, fixed(mag, w.digits));
   let statement: string;
   let outcome: Comparison['outcome'];
   if (significant) {
     outcome = less ? 'better' : 'worse';
-    statement = `${sentence} than ${aName}, ${interval}; ${p}: significant${less ? '' : ', a regression'}.`;
+    statement = `${sentence} than ${aName} (${interval}); ${p}: significant${less ? '' : ', a regression'}.`;
   } else {
     outcome = 'same';
-    statement = `No significant difference in ${w.what} between ${aName} and ${bName}: ${sentence}, ${interval}; ${p}.`;
+    statement = `No significant difference in ${w.what} between ${aName} and ${bName}: ${sentence} (${interval}); ${p}.`;
   }
   return { ...base, ci, test, significant, outcome, statement };
 }

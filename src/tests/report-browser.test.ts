@@ -117,8 +117,14 @@ describe('the report of a two-variant run', () => {
 
   it('states the A/B result in plain words', async () => {
     const statement = (await page.textContent('#ab .ab-statement'))!;
-    expect(statement).toMatch(/^patched loses \d\.\d fewer packets per roam than stock, 95% CI \d\.\d to \d\.\d( \(no spread in either sample\))?; Mann-Whitney p < 0\.001: significant\.$/);
+    expect(statement).toMatch(/^patched loses \d\.\d fewer packets per roam than stock \(difference \u2212\d\.\d, 95% CI \u2212\d\.\d to \u2212\d\.\d(, no spread in either sample)?\); Mann-Whitney p < 0\.001: significant\.$/);
     expect(await page.$$eval('#ab tbody tr', (t) => t.length)).toBe(3);
+    // The words and the table say the same difference and interval, with the same signs (issue 10).
+    const num = (x: string): number => Number(x.replace(/\u2212/g, '-').replace(/,/g, ''));
+    const words = /difference ([^,]+), 95% CI (\S+) to ([^,)]+)/.exec(statement)!.slice(1).map(num);
+    const cell = (await page.$$eval('#ab tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent ?? ''))))[0];
+    const table = /^(\S+) \((\S+) to (\S+)\)$/.exec(cell.find((t) => / to /.test(t))!)!.slice(1).map(num);
+    expect(table).toEqual(words);
     await page.screenshot({ path: join(ARTIFACTS, 'report-ab.png'), fullPage: true });
   });
 

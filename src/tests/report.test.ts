@@ -70,24 +70,25 @@ describe('report statistics (checked against hand computation)', () => {
     expect(mannWhitney([2, 2], [2, 2, 2])!.p).toBe(1);
   });
 
-  it('says it in plain words: fewer, CI oriented like the sentence, p', () => {
+  it('says it in plain words: fewer, the signed difference b - a with its CI as the table gives it, p', () => {
     // means 5.0 and 0.125; Welch: se 0.22658, df 12.14, t 2.1762 -> a - b in 4.382 .. 5.368; U = 64, z = 3.55
     const stock = [5, 5, 5, 5, 6, 5, 5, 4];
     const patched = [0, 0, 1, 0, 0, 0, 0, 0];
     const c = compareSamples('lost', 'stock', stock, 'patched', patched);
-    expect(c.statement).toBe('patched loses 4.9 fewer packets per roam than stock, 95% CI 4.4 to 5.4; Mann-Whitney p < 0.001: significant.');
+    // The words carry b - a signed, as the table does (issue 10: they used to flip it to 4.4 to 5.4).
+    expect(c.statement).toBe('patched loses 4.9 fewer packets per roam than stock (difference \u22124.9, 95% CI \u22125.4 to \u22124.4); Mann-Whitney p < 0.001: significant.');
     expect(c.outcome).toBe('better');
     expect(c.ci!.low).toBeCloseTo(-5.368, 2);
     expect(c.ci!.high).toBeCloseTo(-4.382, 2);
     const worse = compareSamples('lost', 'stock', patched, 'patched', stock);
-    expect(worse.statement).toMatch(/^patched loses 4\.9 more packets per roam than stock, 95% CI 4\.4 to 5\.4; Mann-Whitney p < 0\.001: significant, a regression\.$/);
+    expect(worse.statement).toBe('patched loses 4.9 more packets per roam than stock (difference +4.9, 95% CI +4.4 to +5.4); Mann-Whitney p < 0.001: significant, a regression.');
     expect(worse.outcome).toBe('worse');
   });
 
   it('no significant difference is said as such', () => {
     const c = compareSamples('lost', 'stock', [1, 2, 3, 4], 'patched', [3, 4, 5, 6]);
     expect(c.significant).toBe(false);
-    expect(c.statement).toBe('No significant difference in packets lost per roam between stock and patched: patched loses 2.0 more packets per roam, 95% CI -0.2 to 4.2; Mann-Whitney p = 0.11.');
+    expect(c.statement).toBe('No significant difference in packets lost per roam between stock and patched: patched loses 2.0 more packets per roam (difference +2.0, 95% CI \u22120.2 to +4.2); Mann-Whitney p = 0.11.');
   });
 
   it('too few roams: says so instead of a number', () => {
@@ -294,7 +295,7 @@ describe('reports/index.html and scale', () => {
     expect(d.timeline.rtt.t.length).toBeLessThanOrEqual(BUDGET.rtt);
     expect(d.timeline.lost.t.length).toBe(records.reduce((s, r) => s + r.lostSeqs.length, 0));
     expect(d.timeline.notes.join(' ')).toMatch(/ping replies: [\d,]+ of [\d,]+ drawn/);
-    expect(d.comparisons[0].headline.statement).toMatch(/^patched loses \d\.\d fewer packets per roam than stock, 95% CI \d\.\d to \d\.\d; Mann-Whitney p < 0\.001/);
+    expect(d.comparisons[0].headline.statement).toMatch(/^patched loses \d\.\d fewer packets per roam than stock \(difference \u2212\d\.\d, 95% CI \u2212\d\.\d to \u2212\d\.\d[^)]*\); Mann-Whitney p < 0\.001/);
   });
 });
 
@@ -328,5 +329,16 @@ describe('rig report (CLI)', () => {
     const r = await runCli(['report', good, '--compare', join(root, 'nope')], { timeoutMs: 60_000 });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`${join(root, 'nope')} is not a run folder`);
+  });
+});
+
+describe('runs index trend axis', () => {
+  it('a single run: an hour either side of it, not years (issue 10)', async () => {
+    const { trendRange } = await import('../report/client/trend-range.ts');
+    const t = Date.parse('2026-11-30T21:53:18Z') / 1000;
+    expect(trendRange([t])).toEqual([t - 3600, t + 3600]);
+    // Ten days of nightly runs: 3% of the span either side.
+    const ten = [t, t + 5 * 86400, t + 10 * 86400];
+    expect(trendRange(ten)).toEqual([t - 0.03 * 864000, t + 10 * 86400 + 0.03 * 864000]);
   });
 });

@@ -4,7 +4,7 @@ import { h, section } from './dom.ts';
 import { fmt, signed } from './format.ts';
 
 const metricName: Readonly<Record<string, string>> = { lost: 'lost per roam', outageMs: 'outage, ms', afterAssociationMs: 'after association, ms' };
-const digits: Readonly<Record<string, number>> = { lost: 2, outageMs: 0, afterAssociationMs: 0 };
+const digits: Readonly<Record<string, number>> = { lost: 1, outageMs: 0, afterAssociationMs: 0 }; // as the statement in words writes them
 
 /** Null when the run has nothing to compare. */
 export function comparisonBlock(data: ReportData): HTMLElement | null {

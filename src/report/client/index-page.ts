@@ -4,6 +4,7 @@
  * data block and builds the page from it.
  */
 import uPlot from 'uplot';
+import { trendRange } from './trend-range.ts';
 import type { IndexData } from '../data.ts';
 import { append, h, section } from './dom.ts';
 import { dateTime, fmt } from './format.ts';
@@ -22,6 +23,7 @@ function trend(data: IndexData): HTMLElement {
   if (!runs.length) return el;
   requestAnimationFrame(() => {
     const x = runs.map((r) => Date.parse(r.startedAt) / 1000);
+    const xRange = trendRange(x);
     const ys = data.series.map((sr) => runs.map((r) => (r.bench === sr.bench ? (r.variants.find((v) => v.name === sr.variant)?.median ?? null) : null)));
     new uPlot(
       {
@@ -31,9 +33,13 @@ function trend(data: IndexData): HTMLElement {
           { label: 'run', value: (_u, v, _s, i) => (v === null || i === null ? '–' : `${runs[i].id}`) },
           ...data.series.map((sr): uPlot.Series => ({ label: sr.label, stroke: sr.color, width: 2, spanGaps: true, points: { show: true, size: 7, fill: sr.color }, value: (_u, v) => fmt(v, 1) })),
         ],
-        scales: { x: { time: true, range: (_u, lo, hi) => (lo === hi ? [lo - 3600, hi + 3600] : [lo - (hi - lo) * 0.03, hi + (hi - lo) * 0.03]) }, y: { range: (_u, _lo, hi) => [0, Math.max(1, (hi ?? 1) * 1.15)] } },
+        // The x range from the runs themselves, fixed: an hour either side of a single run (uPlot's own
+        // auto-range for one point spans years), 3% either side of several.
+        scales: { x: { time: true, auto: false, range: () => xRange }, y: { range: (_u, _lo, hi) => [0, Math.max(1, (hi ?? 1) * 1.15)] } },
         axes: [
           {
+            // Room for a YYYY-MM-DD label between ticks: labels never sit on top of each other.
+            space: 110,
             // UTC, 24-hour, like every time in the reports.
             values: (u, splits) => {
               const span = (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0);
