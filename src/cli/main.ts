@@ -140,8 +140,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
 
   program
     .command('analyze')
-    .description('analyze a ping log captured anywhere (iputils or busybox, with or without -D/-O)')
-    .argument('<file>', 'ping output')
+    .description("analyze a ping log captured anywhere (iputils or busybox, with or without -D/-O), or a rig run's ping.log; each ping run in it separately")
+    .argument('<file>', "ping output, or a run folder's ping.log")
     .option('--interval <s>', 'ping interval in seconds', positiveNumber, 0.2)
     .option('--json', 'print the analysis as JSON')
     .action(async (file: string, o: { interval: number; json?: boolean }) => {

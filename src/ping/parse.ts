@@ -16,6 +16,13 @@
  *   5 packets transmitted, 5 packets received, 0% packet loss     busybox
  *   rtt min/avg/max/mdev = ... / round-trip min/avg/max = ...
  *
+ * A reply or no-answer line that stops mid-field is `torn`, never data: a log cut
+ * while ping was writing (`... icmp_seq=4` of `icmp_seq=40123`), or a second run
+ * appended (`>>`) right after such a cut (`icmp_seq=4PING 10.0.0.2 ...`). Every
+ * iputils and busybox reply prints a ttl (or hlim) after the seq, and a `time=`
+ * field always ends in `ms`; a line without them, or with digits running into
+ * other text, was not printed whole.
+ *
  * Speed matters (every line of a long stream comes through here): the line is
  * dispatched on its first character, and every regex is anchored with no
  * nested or adjacent ambiguous quantifiers, so a hostile line costs O(length).
@@ -98,7 +105,14 @@ export interface PingRtt {
   mdevMs?: number;
 }
 
+/** A reply-shaped line that stops mid-field (see the header comment): dropped, never data. */
+export interface PingTorn {
+  kind: 'torn';
+  text: string;
+}
+
 export type PingLine =
+  | PingTorn
   | PingHeader
   | PingReply
   | PingNoAnswer
@@ -169,6 +183,7 @@ export function parsePingLine(rawLine: string): PingLine {
   if (c >= 0x30 && c <= 0x39) {
     // digit: a reply or the summary
     const r = parseReply(body, ts);
+    if (r === TORN) return { kind: 'torn', text: line };
     if (r) return r;
     if (ts === undefined) {
       const s = parseSummary(body);
@@ -177,6 +192,7 @@ export function parsePingLine(rawLine: string): PingLine {
   } else if (c === 0x6e /* n */) {
     const m = NO_ANSWER_RE.exec(body);
     if (m) return withTs<PingNoAnswer>({ kind: 'noAnswer', seq: Number(m[1]) }, ts);
+    if (body.startsWith(NO_ANSWER_PREFIX)) return { kind: 'torn', text: line };
   } else if (c === 0x46 /* F */) {
     const m = ICMP_ERROR_RE.exec(body);
     if (m) return withTs<PingIcmpError>({ kind: 'icmpError', seq: Number(m[2]), from: m[1], text: m[3] }, ts);
@@ -216,12 +232,22 @@ function parseHeader(body: string): PingHeader | undefined {
   return { kind: 'header', format: busybox ? 'busybox' : 'iputils', target: m[1], address: m[2] };
 }
 
-function parseReply(body: string, ts: number | undefined): PingReply | undefined {
+const NO_ANSWER_PREFIX = 'no answer yet for icmp_seq=';
+const TORN = Symbol('torn');
+/** A ttl/hlim value that runs into other text (`ttl=6PING`): the line was cut there. */
+const TTL_CUT_RE = /\b(?:ttl|hlim)=\d+[^\d\s]/;
+
+function parseReply(body: string, ts: number | undefined): PingReply | typeof TORN | undefined {
   const m = REPLY_RE.exec(body);
   if (!m) return undefined;
   const rest = m[5];
+  // The seq must be followed by a space, and a ttl or a time must follow it.
+  if (rest.charCodeAt(0) !== 0x20) return TORN;
   const ttl = TTL_RE.exec(rest);
   const time = TIME_RE.exec(rest);
+  if (!ttl && !time) return TORN;
+  if (!time && rest.includes(' time')) return TORN; // "time=0.1" cut before "ms"
+  if (ttl && TTL_CUT_RE.test(rest)) return TORN;
   const reply: PingReply = {
     kind: 'reply',
     format: m[3] === 'seq' ? 'busybox' : 'iputils',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { analyzePingFile, analyzePingText, compressRanges, formatAnalysis } from '../ping/analyze.ts';
+import { NotPingLogError, analyzePingFile, analyzePingText, compressRanges, formatAnalysis } from '../ping/analyze.ts';
 import { ConfigError, UsageError } from '../errors.ts';
 
 const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'ping');
@@ -17,7 +17,7 @@ describe('analyzePingText', () => {
     expect(a.received).toBe(30);
     expect(a.outages).toHaveLength(1);
     // [1718012506.355466] icmp_seq=20 ... [1718012507.555773] icmp_seq=26
-    expect(Math.abs(a.outages[0].durationMs! - 1200.307)).toBeLessThanOrEqual(2);
+    expect(Math.abs(a.outages![0].durationMs! - 1200.307)).toBeLessThanOrEqual(2);
   });
 
   it('gives the same result for a CRLF copy of the log', () => {
@@ -40,19 +40,19 @@ describe('analyzePingText', () => {
     expect(() => analyzePingText('', { intervalS: Number.NaN })).toThrow(UsageError);
   });
 
-  it('an empty log is an empty analysis', () => {
-    expect(analyzePingText('')).toEqual({
-      format: 'iputils',
-      timestamps: false,
-      timestampSource: 'none',
-      transmitted: 0,
-      received: 0,
-      lost: [],
-      late: [],
-      outages: [],
-      ended: 'eof',
-      error: null,
-    });
+  it('an empty log is not a ping log: a ConfigError (exit 2) saying what was expected', () => {
+    // issue 9: an empty file used to be reported as zero loss
+    const err = (() => {
+      try {
+        analyzePingText('');
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(err).toBeInstanceOf(NotPingLogError);
+    expect((err as NotPingLogError).exitCode).toBe(2);
+    expect((err as NotPingLogError).message).toMatch(/empty.*iputils or busybox.*ping\.log/);
   });
 });
 

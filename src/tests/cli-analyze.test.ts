@@ -52,17 +52,31 @@ describe('rig analyze --json', () => {
 
   it('the busybox death log: seq= lines, no timestamps, died on sendto, the error is its message', async () => {
     const a = await analyze('busybox-sendto-died.log');
-    expect(a).toEqual({
+    // the fields of one run (issue 9 added lossPercent .. warnings and runs[])
+    const run = {
       format: 'busybox',
       timestamps: false,
       timestampSource: 'none',
       transmitted: 13,
       received: 11,
+      lossPercent: 15.3846, // 2 of 13, no statistics to say it
       lost: [6, 7],
+      lostReason: null,
       late: [],
+      duplicates: [],
+      inFlightAtEnd: [],
       outages: [{ firstSeq: 6, lastSeq: 7, lost: 2, durationMs: null }],
+      stallMs: null, // busybox prints no time field (and here no statistics at all)
       ended: 'error',
       error: 'ping: sendto: Network is unreachable',
+      notes: ["outage durations need times: run ping with -D (or read the rig's ping.log, whose lines carry their arrival time)"],
+      warnings: [],
+    };
+    expect(a).toEqual({
+      ...run,
+      input: 'ping output',
+      intervalS: 0.2,
+      runs: [{ run: 1, lines: { first: 1, last: 13 }, startedBy: 'log-start', ...run }],
     });
   });
 

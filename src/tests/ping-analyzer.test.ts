@@ -265,7 +265,7 @@ describe('PingAnalyzer live (streaming) semantics', () => {
     expect(r.transmitted).toBe(12);
   });
 
-  it('after end(), trailing unanswered seqs counted by the summary are lost, with no duration', () => {
+  it('after end(), trailing unanswered seqs counted by the summary are lost, with no duration; the last one is in flight', () => {
     const a = new PingAnalyzer({ intervalMs: 200 });
     a.push('PING 192.0.2.10 (192.0.2.10) 56(84) bytes of data.');
     for (let s = 1; s <= 8; s++) a.push(`[1700000000.${String(s * 2).padStart(2, '0')}0000] 64 bytes from 192.0.2.10: icmp_seq=${s} ttl=64 time=1.50 ms`);
@@ -274,9 +274,13 @@ describe('PingAnalyzer live (streaming) semantics', () => {
     a.push('10 packets transmitted, 8 received, 20% packet loss, time 1802ms');
     expect(a.result().lost).toEqual([]); // still live: 9 and 10 may be in flight
     const r = a.end();
-    expect(r.lost).toEqual([9, 10]);
+    // 9 was followed by the send of 10, so ping waited an interval for it: lost. 10 was the
+    // last send before the statistics (time 1802 ms: 9 intervals and 2 ms) and has no line:
+    // nothing shows it had time to come back, so it is in flight, not lost (issue 9).
+    expect(r.lost).toEqual([9]);
+    expect(a.inFlightAtEnd).toEqual([10]);
     expect(r.transmitted).toBe(10);
-    expect(r.outages).toEqual([{ firstSeq: 9, lastSeq: 10, lost: 2, durationMs: null }]);
+    expect(r.outages).toEqual([{ firstSeq: 9, lastSeq: 9, lost: 1, durationMs: null }]);
   });
 
   it('with the header seen, seqs lost before the first printed reply count', () => {
@@ -337,6 +341,24 @@ describe('PingAnalyzer live (streaming) semantics', () => {
     a.push('');
     a.push('Usage: ping [OPTION]... host');
     expect(a.end()).toMatchObject({ ended: 'error', error: "ping: invalid option -- 'D'", transmitted: 0, lost: [] });
+  });
+
+  it('sendTimeMs: an answered seq\'s reply minus its RTT; a lost or late one from its on-time neighbours', () => {
+    const a = new PingAnalyzer({ intervalMs: 200 });
+    // sends at 1000.0 + 0.2 * s, except an ENOBUFS stall of 1 s before seq 6; 4 and 5 lost; 7 late
+    const send = (s: number): number => 1000 + 0.2 * s + (s >= 6 ? 1 : 0);
+    for (const [s, rtt] of [[1, 2], [2, 2], [3, 4], [6, 2], [8, 2], [7, 450], [9, 2]]) {
+      a.push(`[${(send(s) + rtt / 1000).toFixed(6)}] 64 bytes from 192.0.2.10: icmp_seq=${s} ttl=64 time=${rtt}.00 ms`);
+    }
+    expect(a.sendTimeMs(3)).toBeCloseTo(1000_600, 3); // 1000.604 s - 4 ms
+    // 4 and 5 between 3 (1000.6 s) and 6 (1002.2 s): a third and two thirds of the way
+    expect(a.sendTimeMs(4)).toBeCloseTo(1000_600 + 1600 / 3, 3);
+    expect(a.sendTimeMs(5)).toBeCloseTo(1000_600 + 3200 / 3, 3);
+    // 7 is late (450 ms): its reply says little about its send; between 6 and 8
+    expect(a.sendTimeMs(7)).toBeCloseTo(1002_400, 3);
+    // beyond the last answered (9 at 1002.8 s): one interval a seq
+    expect(a.sendTimeMs(11)).toBeCloseTo(1003_200, 3);
+    expect(new PingAnalyzer({ intervalMs: 200 }).sendTimeMs(1)).toBeUndefined();
   });
 
   it('rejects misuse', () => {

@@ -140,6 +140,29 @@ describe('parsePingLine: replies', () => {
   });
 });
 
+describe('parsePingLine: lines cut mid-field are torn, never data', () => {
+  it.each([
+    // the corpus's cut line: `icmp_seq=4` of `icmp_seq=40`
+    '[1796073895.999863] 64 bytes from 10.0.0.2: icmp_seq=4',
+    '64 bytes from 10.0.0.2: icmp_seq=40 tt',
+    '64 bytes from 10.0.0.2: icmp_seq=40 ttl=64 time=0.1',
+    '64 bytes from 10.0.0.2: seq=40 ttl=64 time=0.158 m',
+    // a second run appended right after a cut: the digits run into its header
+    '64 bytes from 10.0.0.2: icmp_seq=4PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.',
+    '64 bytes from 10.0.0.2: icmp_seq=40 ttl=6PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.',
+    '[1796073895.999863] no answer yet for icmp_seq=4PING 10.0.0.2 (10.0.0.2) 56(84) bytes of data.',
+  ])('%s', (line) => {
+    expect(parsePingLine(line)).toEqual({ kind: 'torn', text: line });
+  });
+
+  it('whole lines with the same beginnings are not torn', () => {
+    expect(parsePingLine('64 bytes from 10.0.0.2: icmp_seq=40 ttl=64 time=0.158 ms')).toMatchObject({ kind: 'reply', seq: 40, ttl: 64, rttMs: 0.158 });
+    expect(parsePingLine('8 bytes from 10.0.0.2: icmp_seq=40 ttl=64')).toMatchObject({ kind: 'reply', seq: 40, rttMs: null });
+    expect(parsePingLine('64 bytes from 10.0.0.2: icmp_seq=40 ttl=64 time=0.158 ms (DUP!)')).toMatchObject({ kind: 'reply', dup: true });
+    expect(parsePingLine('no answer yet for icmp_seq=4')).toEqual({ kind: 'noAnswer', seq: 4 });
+  });
+});
+
 describe('parsePingLine: no answer, ICMP errors, errors', () => {
   it('iputils -O', () => {
     expect(parsePingLine('no answer yet for icmp_seq=6')).toEqual({ kind: 'noAnswer', seq: 6 });
