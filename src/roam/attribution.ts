@@ -39,7 +39,7 @@ export type Attribution = Pick<
 /** What attribution asks of the ping analysis (PingAnalyzer has it). */
 export type PingWindowView = Pick<
   PingAnalyzer,
-  'answered' | 'replyAtMs' | 'rttMs' | 'lostIn' | 'lateIn' | 'outagesIn' | 'highestSeq' | 'timestampSource' | 'intervalMs'
+  'answered' | 'rttMs' | 'sendTimeMs' | 'lostIn' | 'lateIn' | 'outagesIn' | 'highestSeq' | 'timestampSource' | 'intervalMs'
 >;
 
 /** Highest seq that has a reply (-1 if none). */
@@ -54,9 +54,10 @@ const round = (x: number): number => Math.round(x * 1000) / 1000;
 const ANCHOR_REACH = 50;
 
 /**
- * Send times around a window: anchors are answered, on-time seqs (a late reply's
- * arrival says little about when it left) with a reply time; any other seq is placed on
- * the straight line between the nearest anchors, or one interval per seq beyond them.
+ * Send times around a window, from the analysis (PingAnalyzer.sendTimeMs: an answered,
+ * on-time ping's reply minus its RTT; any other interpolated between such neighbours).
+ * Anchors are the answered, on-time pings: a late reply's arrival says little about when
+ * it left.
  */
 class SendTimes {
   private readonly anchors: { seq: number; atMs: number }[] = [];
@@ -66,13 +67,10 @@ class SendTimes {
     from: number,
     to: number,
   ) {
-    const late = new Set(a.lateIn(from - ANCHOR_REACH, to + ANCHOR_REACH));
     for (let s = Math.max(0, from - ANCHOR_REACH); s <= to + ANCHOR_REACH; s++) {
-      if (!a.answered(s) || late.has(s)) continue;
-      const at = a.replyAtMs(s);
-      if (at === undefined) continue;
-      const rtt = a.rttMs(s);
-      this.anchors.push({ seq: s, atMs: Number.isFinite(rtt) ? at - rtt : at });
+      if (!a.answered(s) || a.rttMs(s) > a.intervalMs) continue;
+      const t = a.sendTimeMs(s);
+      if (t !== undefined) this.anchors.push({ seq: s, atMs: t });
     }
   }
 
@@ -82,16 +80,7 @@ class SendTimes {
 
   /** Estimated send time of `seq`; undefined when no answered ping anchors it. */
   of(seq: number): number | undefined {
-    const an = this.anchors;
-    if (an.length === 0) return undefined;
-    let i = 0;
-    while (i < an.length && an[i].seq < seq) i++;
-    if (i < an.length && an[i].seq === seq) return an[i].atMs;
-    const lo = an[i - 1];
-    const hi = an[i];
-    if (lo && hi) return lo.atMs + ((seq - lo.seq) * (hi.atMs - lo.atMs)) / (hi.seq - lo.seq);
-    const step = this.a.intervalMs;
-    return lo ? lo.atMs + (seq - lo.seq) * step : hi.atMs - (hi.seq - seq) * step;
+    return this.a.sendTimeMs(seq, ANCHOR_REACH);
   }
 
   /** The first anchor sent strictly after `t`. */
