@@ -64,7 +64,8 @@ export class ApBoard extends WirelessBoard {
         channel: this.ap.channel,
         rateMbps: 54,
         rssi: rssiOf(this.world.sampleSignalDbm(this.ap)),
-        idleS: 0,
+        // isi_inact: a station that roamed away silently stays listed, idle, until ni_inact runs out (node-inactivity.ts)
+        idleS: st.idleS,
       })),
     );
   }

@@ -6,15 +6,24 @@ export type DropReason =
   | 'tx-not-associated' // sent while the station was between APs (scan/auth/assoc)
   | 'tx-noop-qdisc' // sent while linkwatch had the device on the noop qdisc (ticket 1404)
   | 'tx-no-keys' // WPA: data before the 4-way handshake installed the pairwise key
+  | 'tx-off-channel' // sent while a background scan had the radio on another channel (it cancels the scan, and is lost)
   | 'rx-not-associated' // the reply came back while the station was not on that AP any more
   | 'rx-no-keys';
 
 export interface RoamTruth {
   fromBssid: string;
   toBssid: string;
-  /** Board epoch ms. */
+  /**
+   * Board epoch ms the station stopped being usable on the old AP: the start of
+   * ieee80211_sta_join1()'s channel switch on a roam the driver decided, the leave itself
+   * on a commanded rescan.
+   */
+  tDepartMs: number;
+  /** Board epoch ms of the leave (ieee80211_sta_leave() -> ieee80211_notify_node_leave()) and of the join. */
   tLeaveMs: number;
   tJoinMs: number;
+  /** The station's management frames of this join, in order, with the AP's answers (association.ts). */
+  mgmt: { frame: 'auth' | 'assoc' | 'reassoc'; atMs: number; outcome: string }[];
   /** When netif_carrier_off/on really happened (null: no carrier transition, e.g. patched). */
   carrierOffMs: number | null;
   carrierOnMs: number | null;
@@ -23,6 +32,14 @@ export interface RoamTruth {
   qdiscOnMs: number | null;
   /** Patched driver: the deferred leave notification was cancelled by the join, or fired. */
   deferredLeave: 'cancelled' | 'fired' | null;
+  /**
+   * The true transmit blackout after the association, ms: from the join until a packet the
+   * station transmits would get through again (associated, qdisc active, and the pairwise key
+   * installed under WPA: Station.txVerdict()), whatever ping happened to send; 0 when nothing
+   * blocked it at the join; null while unknown (the roam is still in its blackout) or when
+   * the station left again before the path came back.
+   */
+  postJoinTxBlackoutMs: number | null;
 }
 
 export interface HandshakeTruth {

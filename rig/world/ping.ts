@@ -1,4 +1,5 @@
 import type { Timer } from './clock.ts';
+import { IputilsTiming } from './iputils-timing.ts';
 import type { World } from './world.ts';
 
 /** Which ping the board has: its output shapes and options differ (docs/device-contract.md, "Ping"). */
@@ -42,6 +43,10 @@ export class PingProcess {
   private readonly startMs: number;
   private finished = false;
   private readonly loopback: boolean;
+  /** iputils: when main_loop() sends (iputils-timing.ts); busybox keeps its own timer. */
+  private readonly timing: IputilsTiming | null;
+  /** Highest seq answered so far (iputils' `acked`, for in_flight()). */
+  private acked = -1;
 
   constructor(
     private readonly world: World,
@@ -52,6 +57,21 @@ export class PingProcess {
     this.seq = flavour === 'busybox' ? 0 : 1;
     this.loopback = LOOPBACK.test(options.target);
     this.startMs = world.sched.now();
+    this.timing =
+      flavour === 'busybox'
+        ? null
+        : new IputilsTiming(world.sched, world.clientTicks, options.intervalMs, {
+            epochUs: (t) => Math.floor((world.epochMs(t) + this.clockOffsetMs()) * 1000),
+            inFlight: () => this.acked < this.seq - 1,
+            send: () => this.tick(),
+            // the process runs a little after the kernel woke it (timer softirq, then the scheduler)
+            wakeLatencyMs: () => world.rnd.uniform(0.01, 0.1),
+          });
+  }
+
+  /** The board's wall clock minus the model's epoch (a clock-jump fault moves the board's). */
+  private clockOffsetMs(): number {
+    return this.out.now ? this.out.now() - this.world.epochMs() : 0;
   }
 
   start(): void {
@@ -59,7 +79,8 @@ export class PingProcess {
     this.out.stdout(
       this.flavour === 'busybox' ? `PING ${t} (${t}): 56 data bytes` : `PING ${t} (${t}) 56(84) bytes of data.`,
     );
-    this.timer = this.world.sched.after(0, () => this.tick());
+    if (this.timing) this.timing.start();
+    else this.timer = this.world.sched.after(0, () => this.tick());
     if (this.options.deadlineMs !== null) {
       this.world.sched.after(this.options.deadlineMs, () => this.finish());
     }
@@ -102,11 +123,16 @@ export class PingProcess {
     this.sent++;
     this.transmit(seq);
     if (this.options.count === null || this.sent < this.options.count) {
-      // iputils times the next send from this one; the process wakes a little late each
-      // time (scheduler latency), so the send times drift against every other timer.
-      const wake = this.world.rnd.uniform(0.05, 0.8);
-      this.timer = this.world.sched.after(this.options.intervalMs + wake, () => this.tick());
+      if (this.timing) {
+        this.timing.sent(this.world.sched.now());
+      } else {
+        // busybox (not derived from its source here): the next send an interval after this
+        // one, plus the process's wake-up latency, so the send times drift against other timers.
+        const wake = this.world.rnd.uniform(0.05, 0.8);
+        this.timer = this.world.sched.after(this.options.intervalMs + wake, () => this.tick());
+      }
     } else {
+      this.timing?.stop();
       // -c N: wait for the last reply (up to 1 s), then print statistics.
       this.timer = this.world.sched.after(1000, () => this.finish());
     }
@@ -118,22 +144,27 @@ export class PingProcess {
       this.scheduleReply(seq, 0.03 + w.rnd.uniform(0, 0.03));
       return;
     }
-    const verdict = w.client.txVerdict();
+    const verdict = w.client.transmitData();
     if ('drop' in verdict) {
       w.groundTruth.drop(seq, verdict.drop, w.epochMs());
       return;
     }
     const ap = verdict.ap;
+    ap.heardFrom(w.client); // ieee80211_input() on the AP: ni_inact = ni_inact_reload
     // wired RTT to the target plus the air: ~1-2 ms, a small jittery tail
     const rtt = 0.9 + Math.abs(w.rnd.normal(0, 0.6)) + w.rnd.uniform(0, 1.5) + w.client.extraLatencyMs();
-    w.sched.after(rtt, () => {
-      const lost = w.client.rxVerdict(ap);
-      if (lost) {
-        w.groundTruth.drop(seq, lost, w.epochMs());
-        return;
-      }
-      this.reply(seq, rtt);
-    });
+    const sentAt = w.sched.now();
+    w.sched.after(rtt, () =>
+      w.client.receiveFrom(ap, () => {
+        const lost = w.client.rxVerdict(ap);
+        if (lost) {
+          w.groundTruth.drop(seq, lost, w.epochMs());
+          return;
+        }
+        ap.heardFrom(w.client); // the reply ACKed: ath_tx_processq() reloads ni_inact too
+        this.reply(seq, w.sched.now() - sentAt);
+      }),
+    );
   }
 
   private scheduleReply(seq: number, rtt: number): void {
@@ -143,6 +174,8 @@ export class PingProcess {
   private reply(seq: number, rttMs: number): void {
     if (this.finished) return;
     const dup = this.answered.has(seq);
+    if (seq > this.acked) this.acked = seq;
+    this.timing?.replied();
     if (!dup) {
       this.answered.add(seq);
       this.received++;
@@ -163,6 +196,7 @@ export class PingProcess {
     if (this.finished) return;
     this.finished = true;
     this.timer?.cancel();
+    this.timing?.stop();
     const t = this.options.target;
     const elapsed = Math.round(this.world.sched.now() - this.startMs);
     const loss = this.sent === 0 ? 0 : Math.round(((this.sent - this.received) / this.sent) * 100);
@@ -188,6 +222,7 @@ export class PingProcess {
   private kill(): void {
     this.finished = true;
     this.timer?.cancel();
+    this.timing?.stop();
   }
 }
 

@@ -1,16 +1,20 @@
 import type { Timer } from './clock.ts';
 import type { DropReason, RoamTruth } from './ground-truth.ts';
-import { LinkWatch } from './linkwatch.ts';
-import { rssiLpf, rssiOf, SENSITIVITY_DBM } from './radio.ts';
+import type { LinkWatch, LinkWatchQueue } from './linkwatch.ts';
+import { INACT_WAIT_MS } from './node-inactivity.ts';
+import { rssiOf, SENSITIVITY_DBM } from './radio.ts';
+import { BackgroundScan } from './bg-scan.ts';
+import { ScanCache } from './scan-cache.ts';
 import type { AccessPoint } from './access-point.ts';
+import { CHANNEL_SWITCH_MS, sendMgmt, type MgmtFrame, type MgmtOutcome } from './association.ts';
 import type { DriverBehaviour } from './variants.ts';
 import type { World } from './world.ts';
 
 /** net80211 (madwifi 0.9.3) constants, in model ms. */
-export const INACT_WAIT_MS = 15_000; // IEEE80211_INACT_WAIT: sta_age() period
+export { INACT_WAIT_MS }; // IEEE80211_INACT_WAIT: sta_age() period
 export const SCAN_VALID_DEFAULT_S = 60; // iv_scanvalid
 const FG_SCAN_MS = 1_200; // active scan of the 2.4 GHz channels, 100 ms dwell
-const BG_SCAN_MS = 700; // background scan: short off-channel dwells between data
+const BG_SCAN_MS = 700; // the model's default background scan (and the nl80211 client's `iw scan` while associated)
 const SAMPLES_PER_SCAN = 5; // beacons + probe responses heard per AP in one scan
 
 export type StaState = 'INIT' | 'SCAN' | 'AUTH' | 'ASSOC' | 'RUN';
@@ -33,7 +37,6 @@ export class Station {
   state: StaState = 'INIT';
   bss: AccessPoint | null = null;
   supplicant: SupplicantConfig | null = null;
-  keysInstalled = false;
   /** `iwconfig athN ap BSSID`: the only BSSID the station may join (IEEE80211_F_DESBSSID); null = any. */
   desiredBssid: string | null = null;
   /** Fault injection (`never-roam`): the station stays where it is, whatever its roam check or a command says. */
@@ -50,11 +53,16 @@ export class Station {
     bgscan: 1,
   };
   readonly linkwatch: LinkWatch;
-  private readonly cache = new Map<AccessPoint, number>();
-  /** Model ms of the last scan that heard each AP (wpa_supplicant's BSS table ages entries by it). */
-  private readonly heardAtMs = new Map<AccessPoint, number>();
-  private lastScanMs = -Infinity;
+  /** The scan cache (scan-cache.ts). */
+  readonly cache = new ScanCache();
+  /** madwifi's background scan and what data traffic does to it (bg-scan.ts). */
+  readonly bg: BackgroundScan;
+  private _keysInstalled = false;
+  /** A join whose transmit path is still blocked: when it comes back, its postJoinTxBlackoutMs. */
+  private txWait: { roam: RoamTruth; joinAt: number } | null = null;
   private scanning: 'fg' | 'bg' | null = null;
+  /** The channel the radio is tuned to (null: unknown, after a scan). */
+  private radioChannel: number | null = null;
   private ageTimer: Timer | null = null;
   private pendingLeave: Timer | null = null;
   private transition: Timer | null = null;
@@ -66,19 +74,41 @@ export class Station {
     readonly name: string,
     readonly mac: string,
     public driver: DriverBehaviour,
-    /** The kernel's linkwatch: 2.6.16 (default), or a current one (`urgentCarrierOn`: linkwatch.ts). */
-    linkwatchOptions: { urgentCarrierOn?: boolean } = {},
+    /** The board kernel's linkwatch (2.6.16, or a current one: linkwatch.ts), shared with its other interfaces. */
+    linkwatchQueue: LinkWatchQueue,
   ) {
-    this.linkwatch = new LinkWatch(
-      world.sched,
-      () => world.rnd.uniform(0.2, 3), // keventd picks the work up
-      (run) => {
-        if (!this.roam) return;
+    this.linkwatch = linkwatchQueue.device('ath0', (run) => {
+      if (this.roam) {
         if (run.deactivated) this.roam.qdiscOffMs = world.epochMs(run.atMs);
         if (run.activated && this.roam.qdiscOffMs !== null) this.roam.qdiscOnMs = world.epochMs(run.atMs);
-      },
-      linkwatchOptions,
-    );
+      }
+      if (run.activated) this.checkTxPath();
+    });
+    this.bg = new BackgroundScan({
+      world,
+      cache: this.cache,
+      associatedTo: () => (this.bgSlots && this.state === 'RUN' ? this.bss : null),
+      busy: () => this.scanning !== null || this.transition !== null,
+      enabled: () => this.params.bgscan !== 0,
+    });
+  }
+
+  /**
+   * The background scan as net80211 does it, one channel per slot, cancelled by data
+   * (bg-scan.ts), rather than the model's default single 0.7 s scan that hears every AP
+   * (WorldOptions.backgroundScan).
+   */
+  private get bgSlots(): boolean {
+    return this.driver.net80211 && this.world.options.backgroundScan === 'net80211';
+  }
+
+  /** wpa_supplicant installed the pairwise key (the transmit path needs it under WPA). */
+  get keysInstalled(): boolean {
+    return this._keysInstalled;
+  }
+  set keysInstalled(v: boolean) {
+    this._keysInstalled = v;
+    if (v) this.checkTxPath();
   }
 
   /** wireless events (SIOCGIWAP) as iwevent sees them: a BSSID, or null for all-zero. */
@@ -105,7 +135,8 @@ export class Station {
     this.ageTimer = null;
     this.vap = null;
     this.cache.clear();
-    this.heardAtMs.clear();
+    this.bg.departed();
+    this.bg.completed(-Infinity);
   }
 
   ifUp(): void {
@@ -170,8 +201,8 @@ export class Station {
 
   /** Model ms since a scan last heard `ap`; null when none ever did. */
   heardAgoMs(ap: AccessPoint): number | null {
-    const at = this.heardAtMs.get(ap);
-    return at === undefined ? null : this.world.sched.now() - at;
+    const e = this.cache.get(ap);
+    return e === undefined ? null : this.world.sched.now() - e.heardAtMs;
   }
 
   /** Current signal from an AP as the radio hears it now (dBm), with fading noise. */
@@ -189,6 +220,33 @@ export class Station {
     return { ap: this.bss };
   }
 
+  /**
+   * A data packet the station transmits now (ping, through the qdisc and ieee80211_hardstart()):
+   * txVerdict(), then the background scan's share: hardstart cancels a running slot, and a
+   * frame handed to the radio while it is on the scan channel is lost (bg-scan.ts).
+   */
+  transmitData(): { ap: AccessPoint } | { drop: DropReason } {
+    const v = this.txVerdict();
+    if ('drop' in v) return v;
+    if (this.bgSlots && this.bg.transmit()) return { drop: 'tx-off-channel' };
+    return v;
+  }
+
+  /**
+   * A data frame from `ap` for the station: at once, or (power save during a background scan)
+   * held by the AP until the station wakes; `fn` runs when it arrives.
+   */
+  receiveFrom(ap: AccessPoint, fn: () => void): void {
+    if (!this.bgSlots) {
+      fn();
+      return;
+    }
+    this.bg.deliver(ap, () => {
+      if (this.rxVerdict(ap) === null) this.bg.received();
+      fn();
+    });
+  }
+
   /** Why a data frame from `ap` arriving now would die, or null when the station gets it. */
   rxVerdict(ap: AccessPoint): DropReason | null {
     if (this.state !== 'RUN' || this.bss !== ap) return 'rx-not-associated';
@@ -201,7 +259,7 @@ export class Station {
     return this.state === 'RUN' && this.bss === ap;
   }
 
-  /** Extra delay data frames see now (background scan: off-channel dwells). */
+  /** Extra delay data frames see now (the nl80211 client's user-space scan: off-channel dwells). */
   extraLatencyMs(): number {
     return this.scanning === 'bg' ? this.world.rnd.uniform(0, 60) : 0;
   }
@@ -215,8 +273,8 @@ export class Station {
     const delay = msg === 1 ? this.world.rnd.uniform(3, 8) : this.world.rnd.uniform(5, 15);
     this.world.sched.after(delay, () => {
       if (!this.canReceiveFrom(ap)) return;
-      // EAPOL goes out through the qdisc like any packet: the noop qdisc frees it.
-      const delivered = this.linkwatch.qdiscActive;
+      // EAPOL goes out through the qdisc and hardstart like any packet: the noop qdisc frees it.
+      const delivered = this.linkwatch.qdiscActive && !(this.bgSlots && this.bg.transmit());
       if (msg === 1) {
         reply(2, delivered, pskOk);
       } else {
@@ -270,25 +328,25 @@ export class Station {
 
   private scan(kind: 'fg' | 'bg', done: () => void): void {
     this.scanning = kind;
+    if (kind === 'fg') this.radioChannel = null;
     this.world.sched.after(kind === 'fg' ? FG_SCAN_MS : BG_SCAN_MS, () => {
       this.scanning = null;
       if (!this.vap) return;
+      const now = this.world.sched.now();
       for (const ap of this.world.accessPoints) {
         if (!ap.beaconing) continue;
-        let avg = this.cache.get(ap);
-        let heard = 0;
         for (let i = 0; i < SAMPLES_PER_SCAN; i++) {
           const s = this.signalFrom(ap);
-          if (s < SENSITIVITY_DBM) continue;
-          avg = rssiLpf(avg, rssiOf(s));
-          heard++;
-        }
-        if (heard > 0 && avg !== undefined) {
-          this.cache.set(ap, avg);
-          this.heardAtMs.set(ap, this.world.sched.now());
+          if (s >= SENSITIVITY_DBM) this.cache.add(ap, rssiOf(s), now);
         }
       }
-      this.lastScanMs = this.world.sched.now();
+      if (kind === 'fg') {
+        // a full pass over the channel list: ic_lastscan, and sta_pick_bss()'s update (st_newscan from sta_start())
+        this.bg.completed(now);
+        this.cache.updateNotseen();
+      } else {
+        this.bg.lastScanMs = now;
+      }
       done();
     });
   }
@@ -304,92 +362,187 @@ export class Station {
     this.transition?.cancel();
     this.transition = null;
     const from = this.state === 'RUN' ? this.bss : null;
-    if (from) this.leave(from);
+    if (from) {
+      this.depart(from);
+      this.leave();
+    }
     this.state = 'SCAN';
     this.bss = null;
+    this.checkScan();
+  }
+
+  /** ieee80211_check_scan(): a cache younger than scanvalid is consulted at once and its pick joined; an older one means a scan first. */
+  private checkScan(): void {
     const pick = (): void => {
       this.state = 'INIT';
       const best = this.selectBss();
       if (best) this.join(best);
       else this.world.sched.after(2000, () => this.maybeAssociate());
     };
-    if (this.world.sched.now() - this.lastScanMs <= this.params.scanvalid * 1000) pick();
+    if (this.world.sched.now() - this.bg.lastScanMs <= this.params.scanvalid * 1000) pick();
     else this.scan('fg', pick);
   }
 
-  /** Acceptable candidates: same SSID, security we can do, heard in the last scan, the desired BSSID if one is set. */
+  /** select_bss() with match_bss()'s checks: same SSID, security we can do, the desired BSSID if one is set, not failed twice, seen lately. */
   private selectBss(): AccessPoint | null {
-    let best: AccessPoint | null = null;
-    let bestRssi = -Infinity;
-    for (const [ap, rssi] of this.cache) {
-      if (!ap.beaconing || ap.ssid !== this.essid) continue;
-      if (this.desiredBssid !== null && ap.bssid !== this.desiredBssid) continue;
-      if (ap.wpa && !this.supplicant) continue;
-      if (rssi > bestRssi) {
-        best = ap;
-        bestRssi = rssi;
-      }
-    }
-    return best;
+    return this.cache.select(
+      (ap) =>
+        ap.beaconing &&
+        ap.ssid === this.essid &&
+        (this.desiredBssid === null || ap.bssid === this.desiredBssid) &&
+        (!ap.wpa || this.supplicant !== null),
+    );
   }
 
-  /** sta_age() -> sta_roam_check(), with the bench's patch that enables it. */
+  /**
+   * sta_age() (net80211/ieee80211_scan_sta.c): purge the cache entries not seen lately, then,
+   * with the bench's patch that enables it, sta_roam_check():
+   * - cache older than scanvalid and background scanning on: below a threshold, start a
+   *   background scan; above, only when the station has been idle for bgscanidle. The
+   *   decision waits for a later tick.
+   * - cache warm, or background scanning off: below a threshold, write the node's RSSI into
+   *   the current AP's entry, select_bss(), and join the pick if it is another AP.
+   * The background scan is net80211's (bg-scan.ts: one channel per call) with
+   * `backgroundScan: 'net80211'`; by default the model's single 0.7 s scan that hears every
+   * AP, started only below a threshold (docs/virtual-rig.md, departures).
+   */
   private staAge(): void {
+    if (this.driver.net80211) this.cache.age();
     if (!this.driver.roamCheck || this.params.hostroaming !== 1 || this.roamingHeld) return;
-    if (this.state !== 'RUN' || !this.bss || this.scanning) return;
+    if (this.state !== 'RUN' || !this.bss || this.scanning || this.bg.scanning || this.transition) return;
     const cur = rssiOf(this.signalFrom(this.bss));
-    if (cur >= this.params.rssi11g) return;
+    const crossed = cur < this.params.rssi11g;
     const now = this.world.sched.now();
-    if (now - this.lastScanMs > this.params.scanvalid * 1000) {
-      // Cache too old: only start a background scan; the decision waits for the next tick.
-      if (this.params.bgscan) this.scan('bg', () => {});
+    if (this.params.bgscan && now > this.bg.lastScanMs + this.params.scanvalid * 1000) {
+      if (this.bgSlots) {
+        if (crossed || this.bg.idle(now)) this.bg.start();
+      } else if (crossed) {
+        this.scan('bg', () => {});
+      }
       return;
     }
-    this.cache.set(this.bss, cur); // "the most up to date rssi is in the node"
+    if (!crossed) return;
+    this.cache.setRssi(this.bss, cur); // "the most up to date rssi is in the node"
     const sel = this.selectBss();
     if (sel && sel !== this.bss) this.join(sel);
   }
 
-  /** ieee80211_sta_join(): leave the current BSS (if any), authenticate and associate to `ap`. */
+  /**
+   * ieee80211_sta_join() -> ieee80211_sta_join1() (net80211/ieee80211_node.c): iv_bss becomes
+   * the new AP and the radio switches to its channel (association.ts, CHANNEL_SWITCH_MS); the
+   * station is gone from the old AP from then. Then the tasklet runs __ieee80211_newstate()
+   * (net80211/ieee80211_proto.c): from RUN with the same SSID (`canreassoc`) to ASSOC, which
+   * calls ieee80211_sta_leave() (the leave notification) and sends a REASSOC_REQ; otherwise
+   * to AUTH with a DEAUTH argument, which sends AUTH (seq 1).
+   */
   private join(ap: AccessPoint): void {
     const from = this.state === 'RUN' ? this.bss : null;
-    if (from) this.leave(from);
-    this.state = 'AUTH';
+    const canReassoc = from !== null && from.ssid === ap.ssid;
+    this.transition?.cancel();
+    if (from) this.depart(from);
+    this.state = canReassoc ? 'ASSOC' : 'AUTH';
     this.bss = ap;
-    // auth + assoc request/response over the air and the driver's state machine
-    const switchMs = this.world.rnd.uniform(8, 40);
+    // ath_chan_set() does nothing when the radio is on that channel already (a retry after a timeout)
+    const switchMs = this.radioChannel === ap.channel ? 0 : this.world.rnd.uniform(CHANNEL_SWITCH_MS[0], CHANNEL_SWITCH_MS[1]);
+    this.radioChannel = ap.channel;
     this.transition = this.world.sched.after(switchMs, () => {
       this.transition = null;
-      if (!ap.beaconing || this.signalFrom(ap) < SENSITIVITY_DBM || (ap.wpa && !this.supplicant)) {
-        this.state = 'INIT';
-        this.bss = null;
-        this.world.sched.after(1000, () => this.maybeAssociate());
-        return;
-      }
-      this.state = 'RUN';
-      this.notifyJoin(ap);
-      ap.associated(this);
+      if (from) this.leave();
+      this.send(ap, canReassoc ? 'reassoc' : 'auth');
     });
   }
 
-  /** Leaving `from` on a roam: ieee80211_sta_leave() -> ieee80211_notify_node_leave(). */
-  private leave(from: AccessPoint): void {
+  private send(ap: AccessPoint, frame: MgmtFrame): void {
+    const entry = { frame, atMs: this.world.epochMs(), outcome: 'pending' };
+    this.roam?.mgmt.push(entry);
+    this.transition = sendMgmt(this.world, this, ap, frame, (outcome) => {
+      this.transition = null;
+      entry.outcome = outcome;
+      this.mgmtAnswer(ap, outcome);
+    });
+  }
+
+  /**
+   * The station's side of the exchange (ieee80211_recv_mgmt() on the station, and
+   * __ieee80211_newstate()):
+   * - AUTH response (ieee80211_auth_open()): ASSOC, which sends an ASSOC_REQ.
+   * - DEAUTH (the new AP's "sta not authenticated"): ieee80211_new_state(AUTH,
+   *   IEEE80211_FC0_SUBTYPE_DEAUTH), which from ASSOC sends AUTH (seq 1).
+   * - (RE)ASSOC response: RUN with the response's subtype as argument, so
+   *   ieee80211_notify_node_join(ni, newassoc = 1).
+   * - Nothing (the frame or its answer lost): IEEE80211_TRANS_WAIT later
+   *   ieee80211_tx_timeout() -> SCAN (txTimeout()).
+   */
+  private mgmtAnswer(ap: AccessPoint, outcome: MgmtOutcome): void {
+    if (this.bss !== ap) return;
+    switch (outcome) {
+      case 'auth-ok':
+        this.state = 'ASSOC';
+        this.send(ap, 'assoc');
+        return;
+      case 'deauth-not-authed':
+        this.state = 'AUTH';
+        this.send(ap, 'auth');
+        return;
+      case 'assoc-ok':
+        this.state = 'RUN';
+        this.notifyJoin(ap);
+        return;
+      case 'deauth-rsn-required':
+      case 'lost':
+        this.txTimeout(ap);
+        return;
+    }
+  }
+
+  /**
+   * ieee80211_tx_timeout() -> __ieee80211_newstate(SCAN, IEEE80211_SCAN_FAIL_TIMEOUT): from
+   * AUTH or ASSOC, ieee80211_scan_assoc_fail() counts a failure on the entry (sta_assoc_fail():
+   * se_fails++, two of them and select_bss() ignores it), then in auto roaming
+   * ieee80211_check_scan(). (An AP's refusal of a station without the WPA IE ends here too.)
+   */
+  private txTimeout(ap: AccessPoint): void {
+    this.cache.assocFail(ap, this.world.sched.now());
+    this.state = 'SCAN';
+    this.bss = null;
+    if (this.params.hostroaming === 1) this.checkScan();
+    else this.state = 'INIT';
+  }
+
+  /** The station is gone from `from` (a roam, or a commanded rescan): the ground truth opens the roam. */
+  private depart(from: AccessPoint): void {
     const now = this.world.epochMs();
     this.world.groundTruth.roamStarted();
     this.roam = {
       fromBssid: from.bssid,
       toBssid: '',
+      tDepartMs: now,
       tLeaveMs: now,
       tJoinMs: 0,
+      mgmt: [],
       carrierOffMs: null,
       carrierOnMs: null,
       qdiscOffMs: null,
       qdiscOnMs: null,
       deferredLeave: null,
+      postJoinTxBlackoutMs: null,
     };
     this.world.groundTruth.addRoam(this.roam);
-    from.disassociated(this);
+    this.txWait = null;
+    // __ieee80211_newstate() cancels a background scan; what the old AP held for us is lost
+    this.bg.departed();
+    // The pairwise key belonged to the old AP's node; the new one has none yet.
     this.keysInstalled = false;
+  }
+
+  /**
+   * Leaving `from` on a roam: ieee80211_sta_leave() -> ieee80211_notify_node_leave(). The
+   * old AP is not told (sta_roam_check(): "XXX deauth current ap"; nothing is sent on
+   * RUN -> ASSOC): it keeps the station in its node table until its inactivity timer
+   * (node-inactivity.ts).
+   */
+  private leave(): void {
+    if (this.roam) this.roam.tLeaveMs = this.world.epochMs();
     const notify = (): void => {
       this.pendingLeave = null;
       if (this.roam) this.roam.carrierOffMs = this.world.epochMs();
@@ -397,8 +550,7 @@ export class Station {
       this.emit(null);
     };
     if (this.driver.deferLeaveMs > 0) {
-      const roam = this.roam;
-      roam.deferredLeave = 'fired';
+      if (this.roam) this.roam.deferredLeave = 'fired';
       this.pendingLeave = this.world.sched.after(this.driver.deferLeaveMs, notify);
     } else {
       notify();
@@ -419,6 +571,19 @@ export class Station {
     }
     this.linkwatch.setCarrier(true);
     this.emit(ap.bssid);
+    this.bg.joined();
+    if (this.roam) {
+      this.txWait = { roam: this.roam, joinAt: this.world.epochMs() };
+      this.checkTxPath();
+    }
+  }
+
+  /** The transmit path came back after a join: the ground truth's postJoinTxBlackoutMs. */
+  private checkTxPath(): void {
+    const w = this.txWait;
+    if (!w || !('ap' in this.txVerdict())) return;
+    w.roam.postJoinTxBlackoutMs = this.world.epochMs() - w.joinAt;
+    this.txWait = null;
   }
 
   /** Lost the BSS (interface down, SSID change, deauth): not a roam. */
@@ -432,7 +597,10 @@ export class Station {
     this.bss = null;
     this.keysInstalled = false;
     this.roam = null;
+    this.txWait = null;
+    this.bg.departed();
     if (was) {
+      // RUN -> INIT sends a DISASSOC (__ieee80211_newstate()); the AP drops the node.
       was.disassociated(this);
       this.linkwatch.setCarrier(false);
       this.emit(null);

@@ -5,6 +5,8 @@
  * `patched` adds ticket 1404's deferred node-leave notification.
  */
 export interface DriverBehaviour {
+  /** madwifi's net80211 (its scan module and background scan, bg-scan.ts); false for mac80211. */
+  net80211: boolean;
   /** sta_roam_check() is called from sta_age() (the `if (0 && ...)` removed). */
   roamCheck: boolean;
   /** ieee80211_notify_node_leave() defers carrier-off and the zero SIOCGIWAP by this many ms (0 = stock). */
@@ -12,9 +14,9 @@ export interface DriverBehaviour {
 }
 
 export const DRIVER_VARIANTS: Record<string, DriverBehaviour> = {
-  vanilla: { roamCheck: false, deferLeaveMs: 0 },
-  stock: { roamCheck: true, deferLeaveMs: 0 },
-  patched: { roamCheck: true, deferLeaveMs: 100 },
+  vanilla: { net80211: true, roamCheck: false, deferLeaveMs: 0 },
+  stock: { net80211: true, roamCheck: true, deferLeaveMs: 0 },
+  patched: { net80211: true, roamCheck: true, deferLeaveMs: 100 },
 };
 
 /**
@@ -27,7 +29,7 @@ export const DRIVER_VARIANTS: Record<string, DriverBehaviour> = {
  * (net/mac80211/mlme.c) call netif_carrier_off() / netif_carrier_on() right away. Its
  * linkwatch is a current kernel's (linkwatch.ts, `urgentCarrierOn`).
  */
-export const NL80211_CLIENT: DriverBehaviour = { roamCheck: false, deferLeaveMs: 0 };
+export const NL80211_CLIENT: DriverBehaviour = { net80211: false, roamCheck: false, deferLeaveMs: 0 };
 
 export function driverBehaviour(variant: string): DriverBehaviour {
   const b = DRIVER_VARIANTS[variant];

@@ -1,6 +1,8 @@
 import { AccessPoint } from './access-point.ts';
 import { ModelClock, Scheduler } from './clock.ts';
 import { GroundTruthLog } from './ground-truth.ts';
+import { HZ_DEFAULT, KernelTicks } from './kernel-time.ts';
+import { type LinkWatch, LinkWatchQueue } from './linkwatch.ts';
 import { sampleSignalDbm } from './radio.ts';
 import { Random } from './random.ts';
 import { Station } from './station.ts';
@@ -23,6 +25,13 @@ export interface WorldOptions {
    */
   client: { name: string; mac: string; variant: string; stack?: 'madwifi' | 'nl80211' };
   groundTruthFile?: string;
+  /**
+   * The madwifi client's background scan: the model's default, one 0.7 s scan that hears
+   * every AP, or `'net80211'`, madwifi 0.9.3's own (rig/world/bg-scan.ts: one channel per
+   * call, cancelled by data frames, continued only when idle), which with `ping -i 0.2`
+   * running delays roams by minutes and loses pings (docs/virtual-rig.md, departures).
+   */
+  backgroundScan?: 'model' | 'net80211';
 }
 
 /**
@@ -37,6 +46,12 @@ export class World {
   readonly groundTruth: GroundTruthLog;
   readonly accessPoints: AccessPoint[];
   readonly client: Station;
+  /** The client board's timer tick (its kernel's HZ and phase): user space's timeouts (kernel-time.ts). */
+  readonly clientTicks: KernelTicks;
+  /** The client board kernel's linkwatch, one for all its interfaces (linkwatch.ts). */
+  readonly clientLinkwatch: LinkWatchQueue;
+  /** The client's wired management interface: up with carrier since boot, on the same linkwatch as ath0. */
+  readonly clientEth0: LinkWatch;
   private readonly epochBaseMs: number;
   private readonly paths = new Map<AccessPoint, { fixedLossDb: number; attenuationDb: number }>();
 
@@ -52,10 +67,19 @@ export class World {
       this.paths.set(ap, { fixedLossDb: p.fixedLossDb, attenuationDb: p.attenuationDb });
     }
     const c = options.client;
-    this.client =
-      c.stack === 'nl80211'
-        ? new Station(this, c.name, c.mac, { ...NL80211_CLIENT }, { urgentCarrierOn: true })
-        : new Station(this, c.name, c.mac, driverBehaviour(c.variant));
+    const nl80211 = c.stack === 'nl80211';
+    this.clientTicks = new KernelTicks(HZ_DEFAULT, this.rnd.uniform(0, 1000 / HZ_DEFAULT));
+    this.clientLinkwatch = new LinkWatchQueue(
+      this.sched,
+      () => this.rnd.uniform(0.2, 3), // keventd picks the work up
+      { urgentCarrierOn: nl80211 },
+    );
+    this.clientEth0 = this.clientLinkwatch.device('eth0');
+    this.clientEth0.carrierOk = true; // the link came up at boot, long before the model started
+    this.clientEth0.interfaceUp();
+    this.client = nl80211
+      ? new Station(this, c.name, c.mac, { ...NL80211_CLIENT }, this.clientLinkwatch)
+      : new Station(this, c.name, c.mac, driverBehaviour(c.variant), this.clientLinkwatch);
   }
 
   ap(name: string): AccessPoint {

@@ -45,6 +45,8 @@ describe('WPA-PSK handshake in the model', () => {
       expect(h.completedMs).not.toBeNull();
       expect(h.completedMs! - r.tJoinMs).toBeGreaterThan(1000);
       expect(h.completedMs! - r.tJoinMs).toBeLessThan(1400);
+      // the keys come after the qdisc is back: the key, not linkwatch, ends the blackout
+      expect(r.postJoinTxBlackoutMs).toBeCloseTo(h.completedMs! - r.tJoinMs, 6);
       // the traffic is dead from the leave until the keys are in: longer than the open-mode blackout
       expect(e.drops.some((d) => d.reason === 'tx-noop-qdisc')).toBe(true);
       expect(e.droppedSeqs.length).toBeGreaterThanOrEqual(5);
@@ -63,6 +65,10 @@ describe('WPA-PSK handshake in the model', () => {
       expect(h.retries).toBe(0);
       expect(h.failed).toBe(false);
       expect(h.completedMs! - r.tJoinMs).toBeLessThan(300);
+      // the transmit path is back when wpa_supplicant installs the pairwise key (as it sends
+      // message 4, the moment hostapd's handshake completes in the model): that is the
+      // post-join blackout, whatever the ping happened to send meanwhile
+      expect(r.postJoinTxBlackoutMs).toBeCloseTo(h.completedMs! - r.tJoinMs, 6);
       // what is lost went out before the pairwise key was installed, never into a noop qdisc
       for (const d of e.drops) expect(['tx-not-associated', 'tx-no-keys', 'rx-no-keys', 'rx-not-associated']).toContain(d.reason);
     }

@@ -23,13 +23,15 @@ export interface ModelBenchOptions {
   variant?: string;
   wpa?: boolean;
   seed?: number;
-  /** Programmed attenuation range of the crossfade, dB (the shipped profile: 10..60). */
+  /** Programmed attenuation range of the crossfade, dB (the shipped profile, inventory.yaml's `virtual` bench: 20..60 in 3 dB steps of 1 s). */
   minDb?: number;
   maxDb?: number;
   stepDb?: number;
   stepDelayMs?: number;
   /** iwpriv scanvalid on the client (the shipped inventory: 20 s). */
   scanvalidS?: number;
+  /** The client's background scan: the model's default, or net80211's own (WorldOptions.backgroundScan). */
+  backgroundScan?: 'model' | 'net80211';
 }
 
 export interface WirelessEvent {
@@ -59,11 +61,12 @@ export class ModelBench {
       variant: 'stock',
       wpa: false,
       seed: 1404,
-      minDb: 10,
+      minDb: 20,
       maxDb: 60,
-      stepDb: 2,
+      stepDb: 3,
       stepDelayMs: 1000,
       scanvalidS: 20,
+      backgroundScan: 'model',
       ...opts,
     };
     this.attenuation = { ap1: this.o.minDb, ap2: this.o.maxDb };
@@ -81,6 +84,7 @@ export class ModelBench {
         { ap: 'ap2', fixedLossDb: 40, attenuationDb: this.o.maxDb },
       ],
       client: { name: 'client', mac: '00:03:7F:0C:00:01', variant: this.o.variant },
+      backgroundScan: this.o.backgroundScan,
     });
     const w = this.world;
     w.ap('ap1').channel = 1;
