@@ -14,10 +14,10 @@
  *   (`afterAssociationMs`) and its half-width (`splitResolutionMs`, about half an
  *   interval with -D stamps). With no ping lost after the join there is no sign of a
  *   blackout: 0, and the resolution says how long one could have lasted unseen (until
- *   the first ping sent after the join). Without -D the times are arrival times, which carry the
- *   SSH delivery's jitter: the resolution is then one whole interval. A blackout whose
- *   end no answered ping shows (the stream ended in it) is unknown (null), never
- *   guessed.
+ *   the first ping sent after the join). Without -D the times are arrival times, which
+ *   carry the SSH delivery's jitter: the resolution is then one whole interval plus the
+ *   jitter the window's own replies show. A blackout whose end no answered ping shows
+ *   (the stream ended in it) is unknown (null), never guessed.
  */
 import type { PingAnalyzer } from '../ping/analyzer.ts';
 import type { RoamRecord } from '../record/schema.ts';
@@ -76,6 +76,21 @@ class SendTimes {
 
   get known(): boolean {
     return this.anchors.length > 0;
+  }
+
+  /**
+   * How unevenly the anchors' times fall, ms: the largest distance of an anchor from the
+   * middle of its two neighbours (three consecutive seqs). With arrival times this is the
+   * delivery's jitter, which the split's resolution must include.
+   */
+  jitterMs(): number {
+    let max = 0;
+    const an = this.anchors;
+    for (let i = 1; i + 1 < an.length; i++) {
+      if (an[i - 1].seq !== an[i].seq - 1 || an[i + 1].seq !== an[i].seq + 1) continue;
+      max = Math.max(max, Math.abs(an[i].atMs - (an[i - 1].atMs + an[i + 1].atMs) / 2));
+    }
+    return max;
   }
 
   /** Estimated send time of `seq`; undefined when no answered ping anchors it. */
@@ -145,7 +160,7 @@ export function attributeWindow(a: PingWindowView, window: { seqFrom: number; se
     const lo = lostAfter.length > 0 ? (send.of(lostAfter[lostAfter.length - 1]) as number) - tJoinMs : 0;
     const [value, halfWidth] = lostAfter.length > 0 ? [(lo + hi) / 2, (hi - lo) / 2] : [0, hi];
     out.afterAssociationMs = round(Math.max(0, value));
-    out.splitResolutionMs = round(arrival ? Math.max(a.intervalMs, halfWidth) : halfWidth);
+    out.splitResolutionMs = round(arrival ? Math.max(a.intervalMs, halfWidth) + send.jitterMs() : halfWidth);
   }
 
   // Before the join: the pings lost between the last one that got through before the join
