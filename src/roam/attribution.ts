@@ -12,7 +12,8 @@
  *   join then lies between the send time of the last ping lost after the join and that
  *   of the first one answered after it: the record gives the middle of that bracket
  *   (`afterAssociationMs`) and its half-width (`splitResolutionMs`, about half an
- *   interval with -D stamps). With no ping lost after the join there is no sign of a
+ *   interval with -D stamps, plus how far the lost ping's interpolated send time can be
+ *   off: the slack its gap shows beyond whole intervals). With no ping lost after the join there is no sign of a
  *   blackout: 0, and the resolution says how long one could have lasted unseen (until
  *   the first ping sent after the join). Without -D the times are arrival times, which
  *   carry the SSH delivery's jitter: the resolution is then one whole interval plus the
@@ -93,6 +94,28 @@ class SendTimes {
     return max;
   }
 
+  /**
+   * How far the interpolated send time of an unanswered `seq` can be off, ms. ping never
+   * sends sooner than its interval after the previous ping, so between its answered
+   * neighbours a and b, seq left between t(a) + (seq - a)·I and t(b) - (b - seq)·I: the
+   * gap's slack, (t(b) - t(a)) - (b - a)·I, bounds the error (the kernel's timer and the
+   * stamps' own unevenness, jitterMs, come on top). Without an anchor on each side, only
+   * the jitter is known.
+   */
+  interpolationErrorMs(seq: number): number {
+    let lo: { seq: number; atMs: number } | undefined;
+    let hi: { seq: number; atMs: number } | undefined;
+    for (const x of this.anchors) {
+      if (x.seq < seq) lo = x;
+      else if (x.seq > seq) {
+        hi = x;
+        break;
+      } else return 0; // answered: its own stamp
+    }
+    const slack = lo && hi ? Math.max(0, hi.atMs - lo.atMs - (hi.seq - lo.seq) * this.a.intervalMs) : 0;
+    return slack + this.jitterMs();
+  }
+
   /** Estimated send time of `seq`; undefined when no answered ping anchors it. */
   of(seq: number): number | undefined {
     return this.a.sendTimeMs(seq, ANCHOR_REACH);
@@ -160,7 +183,10 @@ export function attributeWindow(a: PingWindowView, window: { seqFrom: number; se
     const lo = lostAfter.length > 0 ? (send.of(lostAfter[lostAfter.length - 1]) as number) - tJoinMs : 0;
     const [value, halfWidth] = lostAfter.length > 0 ? [(lo + hi) / 2, (hi - lo) / 2] : [0, hi];
     out.afterAssociationMs = round(Math.max(0, value));
-    out.splitResolutionMs = round(arrival ? Math.max(a.intervalMs, halfWidth) + send.jitterMs() : halfWidth);
+    // The last lost ping's send time is interpolated (interpolationErrorMs bounds how far
+    // off it can be). With arrival times the delivery's jitter touches every time.
+    const interpolation = lostAfter.length > 0 ? send.interpolationErrorMs(lostAfter[lostAfter.length - 1]) : 0;
+    out.splitResolutionMs = round(arrival ? Math.max(a.intervalMs, halfWidth) + Math.max(send.jitterMs(), interpolation) : halfWidth + interpolation);
   }
 
   // Before the join: the pings lost between the last one that got through before the join

@@ -40,6 +40,25 @@ describe('attributeWindow: (ping analysis, sequence window, join time) -> the re
     expect(r.timestampSource).toBe('ping');
   });
 
+  it('a gap longer than its whole intervals widens the resolution by that slack: the lost pings\' send times are interpolated', () => {
+    // As a 2.6.16 iputils does: the pings after seq 15 left 12 ms late (a timer tick or
+    // three), so seq 16 answered at at(16) + 12 and every later one too.
+    const a = new PingAnalyzer({ intervalMs: 200 });
+    a.push('PING 192.0.2.10 (192.0.2.10) 56(84) bytes of data.');
+    for (let n = 1; n <= 30; n++) {
+      if (n >= 11 && n <= 15) continue;
+      const stamp = (T0 + (n - 1) * 0.2 + (n >= 16 ? 0.012 : 0)).toFixed(6);
+      a.push(`[${stamp}] 64 bytes from 192.0.2.10: icmp_seq=${n} ttl=64 time=3.00 ms`);
+    }
+    const tJoin = at(11) + 50;
+    const r = attributeWindow(a, { seqFrom: 5, seqTo: 30 }, tJoin);
+    // s(15) is interpolated between s(10) and s(16) = at(16) + 9: at(15) - 3 + 10 ms, but
+    // it really left anywhere from at(15) - 3 to at(15) - 3 + 12. The join is at(10) + 250:
+    // the bracket is 757..959 after it, middle 858 (half-width 101), plus the 12 ms slack.
+    expect(r.afterAssociationMs).toBeCloseTo(858, 3);
+    expect(r.splitResolutionMs).toBeCloseTo(113, 3);
+  });
+
   it('loss outside the window belongs to another roam; a clean roam says 0, at most until the next ping', () => {
     const a = pingD(40, [5, 6, 31, 32]);
     const r = attributeWindow(a, { seqFrom: 10, seqTo: 28 }, at(20));

@@ -22,8 +22,8 @@ interface Roam {
 interface Truth {
   index: number;
   droppedSeqs: number[];
-  roams: { carrierOffMs: number | null; deferredLeave: string | null }[];
-  handshakes: { retries: number; completedMs: number | null; frames: { msg: number; delivered: boolean }[] }[];
+  roams: { carrierOffMs: number | null; qdiscOffMs: number | null; qdiscOnMs: number | null; deferredLeave: string | null }[];
+  handshakes: { retries: number; completedMs: number | null; frames: { msg: number; atMs: number; attempt: number; delivered: boolean }[] }[];
 }
 
 const PSK = 'virtual-bench-passphrase';
@@ -94,16 +94,27 @@ describe('rig roam on the virtual bench (open)', () => {
   });
 
   describe('WPA-PSK', () => {
-    it('stock: every handshake needs hostapd\'s retry, and roams take longer than in open mode', async () => {
+    it('stock: a handshake whose message 2 falls in the noop-qdisc blackout needs hostapd\'s retry (most do), and roams take longer than in open mode', async () => {
       const { json, roams, truth } = await roam(['--bench', 'virtual-wpa', '--count', '20', '--firmware', 'stock']);
       expectMatchesGroundTruth(roams, truth);
-      for (const r of roams.filter((x) => x.valid)) {
-        const hs = truth.get(r.index)!.handshakes;
+      let retried = 0;
+      const valid = roams.filter((x) => x.valid);
+      for (const r of valid) {
+        const t = truth.get(r.index)!;
+        const hs = t.handshakes;
         expect(hs.length).toBe(1);
-        expect(hs[0].retries).toBeGreaterThanOrEqual(1);
-        expect(hs[0].frames.find((f) => f.msg === 2)?.delivered).toBe(false); // message 2 died in the blackout
         expect(hs[0].completedMs).not.toBeNull();
+        const first2 = hs[0].frames.find((f) => f.msg === 2 && f.attempt === 1)!;
+        const { qdiscOffMs, qdiscOnMs } = t.roams[0];
+        // 2.6.16's linkwatch: a carrier off and on that both land before its delayed run
+        // never reach the qdisc (a fast re-association to an AP that still holds the
+        // station), so there is no blackout and nothing for hostapd to retry.
+        const inBlackout = qdiscOffMs !== null && qdiscOnMs !== null && first2.atMs >= qdiscOffMs && first2.atMs < qdiscOnMs;
+        expect(first2.delivered, `roam ${r.index}: message 2 at ${first2.atMs}, qdisc noop ${qdiscOffMs}..${qdiscOnMs}`).toBe(!inBlackout);
+        expect(hs[0].retries >= 1, `roam ${r.index}`).toBe(inBlackout);
+        if (inBlackout) retried++;
       }
+      expect(retried).toBeGreaterThanOrEqual(Math.ceil(valid.length * 0.75)); // the ticket: nearly every roam
       expect(stockOutageMedian).toBeGreaterThan(0);
       expect(json.variants[0].outageMs.median).toBeGreaterThan(stockOutageMedian);
     });

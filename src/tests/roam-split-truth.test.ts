@@ -21,11 +21,11 @@ interface Roam {
 interface Truth {
   index: number;
   droppedSeqs: number[];
-  roams: { postJoinTxBlackoutMs: number }[];
+  roams: { postJoinTxBlackoutMs: number; qdiscOffMs: number | null }[];
 }
 
-/** A lost ping's send time is interpolated between its answered neighbours: good to a few ms, not to the microsecond. */
-const INTERPOLATION_MS = 5;
+/** The records round to the microsecond. */
+const ROUNDING_MS = 0.002;
 
 async function run(firmware: string, count: number, ping = 'iputils'): Promise<{ roams: Roam[]; truth: Map<number, Truth> }> {
   const dir = tempDir();
@@ -39,19 +39,28 @@ async function run(firmware: string, count: number, ping = 'iputils'): Promise<{
   };
 }
 
-function checkSplit(roams: Roam[], truth: Map<number, Truth>): { after: number; res: number; truth: number }[] {
-  const rows: { after: number; res: number; truth: number }[] = [];
+interface Row {
+  after: number;
+  res: number;
+  truth: number;
+  /** The carrier went off and on again before linkwatch ran: the qdisc never went to noop. */
+  coalesced: boolean;
+}
+
+function checkSplit(roams: Roam[], truth: Map<number, Truth>): Row[] {
+  const rows: Row[] = [];
   for (const x of roams) {
     expect(x.valid, `roam ${x.index}: ${x.invalidReason}`).toBe(true);
     const t = truth.get(x.index)!;
     expect(x.lostSeqs, `roam ${x.index}`).toEqual(t.droppedSeqs);
-    const real = t.roams[t.roams.length - 1].postJoinTxBlackoutMs;
+    const last = t.roams[t.roams.length - 1];
+    const real = last.postJoinTxBlackoutMs;
     expect(x.afterAssociationMs, `roam ${x.index}`).not.toBeNull();
     expect(x.splitResolutionMs, `roam ${x.index}`).not.toBeNull();
     expect(Math.abs(x.afterAssociationMs! - real), `roam ${x.index}: ${x.afterAssociationMs} ± ${x.splitResolutionMs}, truth ${real}`).toBeLessThanOrEqual(
-      x.splitResolutionMs! + INTERPOLATION_MS,
+      x.splitResolutionMs! + ROUNDING_MS,
     );
-    rows.push({ after: x.afterAssociationMs!, res: x.splitResolutionMs!, truth: real });
+    rows.push({ after: x.afterAssociationMs!, res: x.splitResolutionMs!, truth: real, coalesced: last.qdiscOffMs === null });
   }
   return rows;
 }
@@ -62,7 +71,13 @@ describe('after-association blackout within its stated resolution of the ground 
       const { roams, truth } = await run(fw, 12);
       const rows = checkSplit(roams, truth);
       for (const r of rows) expect(r.res).toBeLessThanOrEqual(210); // half a 0.2 s interval, or the one-sided bound of a clean roam
-      if (fw === 'stock') expect(rows.every((r) => r.truth > 800)).toBe(true); // ticket 1404: about a second on every roam
+      if (fw === 'stock') {
+        // Ticket 1404: about a second after the join on every roam, except where 2.6.16's
+        // linkwatch ran after the carrier was already back on (a fast re-association to an
+        // AP that still held the station): then the qdisc never went to noop.
+        for (const r of rows) expect(r.truth > 800 || r.coalesced, JSON.stringify(r)).toBe(true);
+        expect(rows.filter((r) => r.truth > 800).length).toBeGreaterThanOrEqual(Math.ceil(rows.length * 0.75));
+      }
     }
   });
 
