@@ -1,17 +1,44 @@
 /**
  * A virtual Linux 2.6.16 board: in-memory files (flash, and RAM under VOLATILE_DIRS),
- * a process table, a clock that follows the world's model time, command dispatch with
- * subsystem extensions (the kernel: virtual-kernel.ts), and the commands every board
- * has (`uname`, `date`, `hostname`, `sleep`, `ps`, `cat`).
+ * a process table (every command the board runs, daemons, and the shell's pids; kill(2)
+ * through signalProcess), a clock that follows the world's model time, command
+ * dispatch with subsystem extensions (the kernel: virtual-kernel.ts), the commands
+ * every board has (`uname`, `date`, `hostname`, `sleep`, `ps`, `uptime`) and the /proc
+ * files people read on such a board: /proc/uptime and /proc/loadavg (fs/proc/
+ * proc_misc.c: `%lu.%02lu %lu.%02lu`, `%lu.%02lu %lu.%02lu %lu.%02lu %ld/%d %d`),
+ * /proc/version (the kernel's linux_banner, the same line the kernel logs at boot),
+ * /proc/net/dev (net/core/dev.c dev_seq_show(); eth0, the management port, counts the
+ * SSH server's traffic, the rest are zeros). The text tools (cat, head, grep...)
+ * are busybox's, run by the shell over readFile (rig/ssh/shell/applets/).
  */
 import type { ProcessIO, VirtualDevice } from '../ssh/types.ts';
 import type { World } from '../world/world.ts';
+import { KERNEL_RELEASE } from './kernel/board-image.ts';
 
 export type CommandHandler = (args: string[], io: ProcessIO) => Promise<number> | number;
+
+/** The kernel build every virtual board runs (`uname -v`). */
+export const KERNEL_BUILD = '#1 Tue Mar 20 10:12:44 CET 2007';
+
+/** init/version.c linux_banner: /proc/version, and the first line the kernel logs at boot. */
+export function linuxBanner(release: string): string {
+  return `Linux version ${release} (build@rig) (gcc version 3.4.4) ${KERNEL_BUILD}`;
+}
 
 interface Proc {
   pid: number;
   command: string;
+  /** Deliver a signal (a running command); absent for a daemon. */
+  signal?: (name: string) => void;
+}
+
+/** A network interface's counters, as /proc/net/dev shows them. */
+export interface NetDevice {
+  name: string;
+  rxBytes?: number;
+  rxPackets?: number;
+  txBytes?: number;
+  txPackets?: number;
 }
 
 /**
@@ -58,7 +85,7 @@ export class Board implements VirtualDevice {
     this.commands.set('hostname', (_a, io) => (io.stdout.write(`${this.hostname}\n`), 0));
     this.commands.set('sleep', (a, io) => this.sleep(a, io));
     this.commands.set('ps', (_a, io) => this.ps(io));
-    this.commands.set('cat', (a, io) => this.cat(a, io));
+    this.commands.set('uptime', (_a, io) => this.uptime(io));
   }
 
   async run(argv: string[], io: ProcessIO): Promise<number> {
@@ -72,11 +99,88 @@ export class Board implements VirtualDevice {
       io.stderr.write(`sh: ${cmd}: not found\n`);
       return 127;
     }
-    return handler(args, io);
+    // In the process table while it runs (what `ps` lists, what `kill PID` reaches).
+    const pid = io.pid ?? this.nextPid++;
+    this.procs.set(pid, { pid, command: argv.join(' '), signal: io.raise ? (n) => io.raise?.(n) : undefined });
+    try {
+      return await handler(args, io);
+    } finally {
+      if (this.procs.get(pid)?.command === argv.join(' ')) this.procs.delete(pid);
+    }
   }
 
   readFile(path: string): Buffer | undefined {
+    if (path.startsWith('/proc/')) {
+      const text = this.procFile(path);
+      if (text !== undefined) return Buffer.from(text);
+    }
     return this.files.get(path);
+  }
+
+  /** The next pid of the board's process table. */
+  allocatePid(): number {
+    return this.nextPid++;
+  }
+
+  /**
+   * kill(2): a running command gets the signal (its own handling, or its default
+   * action); a daemon dies of any terminating signal. False when there is no such pid.
+   */
+  signalProcess(pid: number, signal: string): boolean {
+    const p = this.procs.get(pid);
+    if (!p) return false;
+    if (p.signal) p.signal(signal);
+    else if (!['CHLD', 'CONT', 'STOP', 'TSTP', 'TTIN', 'TTOU', 'USR1', 'USR2'].includes(signal)) this.daemonKilled(p.pid, p.command.split(' ')[0]);
+    return true;
+  }
+
+  /** A daemon was killed by pid: it is gone (wireless boards also undo what it did). */
+  protected daemonKilled(pid: number, _name: string): void {
+    this.procs.delete(pid);
+  }
+
+  /** The kernel release `uname -r` prints (and /proc/version names). */
+  protected kernelRelease(): string {
+    return KERNEL_RELEASE;
+  }
+
+  /** Traffic counted on each interface (the SSH server's connections on eth0). */
+  private readonly traffic = new Map<string, Required<Omit<NetDevice, 'name'>>>();
+
+  countTraffic(iface: string, rx: { bytes: number; packets: number }, tx: { bytes: number; packets: number }): void {
+    const t = this.traffic.get(iface) ?? { rxBytes: 0, rxPackets: 0, txBytes: 0, txPackets: 0 };
+    t.rxBytes += rx.bytes;
+    t.rxPackets += rx.packets;
+    t.txBytes += tx.bytes;
+    t.txPackets += tx.packets;
+    this.traffic.set(iface, t);
+  }
+
+  /** Network interfaces in registration order (/proc/net/dev) with what they carried; wireless boards add theirs. */
+  protected netDevices(): NetDevice[] {
+    return ['lo', 'eth0'].map((name) => ({ name, ...this.traffic.get(name) }));
+  }
+
+  /** Seconds since the kernel started. */
+  protected uptimeS(): number {
+    return Math.max(0, (this.world.sched.now() - this.bootedAtModelMs) / 1000);
+  }
+
+  private procFile(path: string): string | undefined {
+    switch (path) {
+      case '/proc/uptime': {
+        const up = this.uptimeS();
+        // An idle board: nearly all of its time in the idle task.
+        return `${up.toFixed(2)} ${(up * 0.97).toFixed(2)}\n`;
+      }
+      case '/proc/loadavg':
+        return `0.00 0.00 0.00 1/${this.procs.size + 1} ${this.nextPid - 1}\n`;
+      case '/proc/version':
+        return `${linuxBanner(this.kernelRelease())}\n`;
+      case '/proc/net/dev':
+        return formatNetDev(this.netDevices());
+    }
+    return undefined;
   }
 
   writeFile(path: string, data: Buffer, append = false): void {
@@ -110,6 +214,7 @@ export class Board implements VirtualDevice {
    */
   reboot(): void {
     this.procs.clear();
+    this.traffic.clear();
     for (const path of [...this.files.keys()]) {
       if (VOLATILE_DIRS.some((d) => path.startsWith(d))) this.files.delete(path);
     }
@@ -149,15 +254,9 @@ export class Board implements VirtualDevice {
     return n;
   }
 
-  /** Register a long-running process for its lifetime. */
-  protected async track<T>(command: string, body: () => Promise<T>): Promise<T> {
-    const pid = this.nextPid++;
-    this.procs.set(pid, { pid, command });
-    try {
-      return await body();
-    } finally {
-      this.procs.delete(pid);
-    }
+  /** A long-running command: run() already keeps every command in the process table while it runs. */
+  protected async track<T>(_command: string, body: () => Promise<T>): Promise<T> {
+    return body();
   }
 
   /** Wait model time (abortable); resolves false when aborted. */
@@ -187,8 +286,8 @@ export class Board implements VirtualDevice {
 
   private uname(args: string[], io: ProcessIO): number {
     const a = args.includes('-a');
-    if (a) io.stdout.write(`Linux ${this.hostname} 2.6.16 #1 Tue Mar 20 10:12:44 CET 2007 mips unknown\n`);
-    else if (args.includes('-r')) io.stdout.write('2.6.16\n');
+    if (a) io.stdout.write(`Linux ${this.hostname} ${this.kernelRelease()} ${KERNEL_BUILD} mips unknown\n`);
+    else if (args.includes('-r')) io.stdout.write(`${this.kernelRelease()}\n`);
     else if (args.includes('-m')) io.stdout.write('mips\n');
     else io.stdout.write('Linux\n');
     return 0;
@@ -205,13 +304,39 @@ export class Board implements VirtualDevice {
     return 0;
   }
 
+  /** busybox sleep (FANCY_SLEEP: the sum of its arguments, s/m/h/d suffixes) on the board's model clock. */
   private async sleep(args: string[], io: ProcessIO): Promise<number> {
-    const s = Number(args[0]);
-    if (!Number.isFinite(s) || s < 0) {
-      io.stderr.write(`sleep: invalid number '${args[0] ?? ''}'\n`);
+    if (args.length === 0) {
+      io.stderr.write('BusyBox v1.4.2 (2007-03-20 10:05:12 CET) multi-call binary\n\nUsage: sleep [N]...\n\n');
       return 1;
     }
-    return (await this.waitModel(s * 1000, io.abort)) ? 0 : 130;
+    const units: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
+    let total = 0;
+    for (const a of args) {
+      const m = /^(\d+(?:\.\d*)?|\.\d+)([smhd]?)$/.exec(a);
+      if (!m) {
+        io.stderr.write(`sleep: invalid number '${a}'\n`);
+        return 1;
+      }
+      total += Number(m[1]) * units[m[2]];
+    }
+    return (await this.waitModel(total * 1000, io.abort)) ? 0 : 129;
+  }
+
+  /** busybox 1.4.2 procps/uptime.c: ` HH:MM:SS up [D day[s], ]{H:MM|M min}, load average: L1, L5, L15` (board time, UTC). */
+  private uptime(io: ProcessIO): number {
+    const now = new Date(this.nowMs());
+    const two = (n: number): string => String(n).padStart(2, '0');
+    const up = Math.floor(this.uptimeS());
+    const days = Math.floor(up / 86400);
+    const minutes = Math.floor(up / 60);
+    const hours = Math.floor(minutes / 60) % 24;
+    let line = ` ${two(now.getUTCHours())}:${two(now.getUTCMinutes())}:${two(now.getUTCSeconds())} up `;
+    if (days) line += `${days} day${days !== 1 ? 's' : ''}, `;
+    line += hours ? `${String(hours).padStart(2)}:${two(minutes % 60)}, ` : `${minutes % 60} min, `;
+    const load = (this.procFile('/proc/loadavg') as string).split(' ').slice(0, 3);
+    io.stdout.write(`${line}load average: ${load.join(', ')}\n`);
+    return 0;
   }
 
   private ps(io: ProcessIO): number {
@@ -223,19 +348,22 @@ export class Board implements VirtualDevice {
     return 0;
   }
 
-  private async cat(args: string[], io: ProcessIO): Promise<number> {
-    if (args.length === 0) {
-      io.stdout.write(await io.readStdin());
-      return 0;
-    }
-    let rc = 0;
-    for (const f of args) {
-      const data = f === '/proc/uptime' ? Buffer.from(`${((this.world.sched.now() - this.bootedAtModelMs) / 1000).toFixed(2)} 0.00\n`) : this.files.get(f);
-      if (!data) {
-        io.stderr.write(`cat: ${f}: No such file or directory\n`);
-        rc = 1;
-      } else io.stdout.write(data);
-    }
-    return rc;
-  }
+}
+
+/** net/core/dev.c (2.6.16) dev_seq_show(): the two header lines, then one line per device. */
+export function formatNetDev(devices: NetDevice[]): string {
+  const head =
+    'Inter-|   Receive                                                |  Transmit\n' +
+    ' face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed\n';
+  const n = (v: number | undefined, w: number): string => String(v ?? 0).padStart(w);
+  return (
+    head +
+    devices
+      .map(
+        (d) =>
+          `${d.name.padStart(6)}:${n(d.rxBytes, 8)} ${n(d.rxPackets, 7)} ${n(0, 4)} ${n(0, 4)} ${n(0, 4)} ${n(0, 5)} ${n(0, 10)} ${n(0, 9)} ` +
+          `${n(d.txBytes, 8)} ${n(d.txPackets, 7)} ${n(0, 4)} ${n(0, 4)} ${n(0, 4)} ${n(0, 5)} ${n(0, 7)} ${n(0, 10)}\n`,
+      )
+      .join('')
+  );
 }

@@ -1,15 +1,18 @@
 /**
- * The client board's ping command line, per flavour: iputils (20211215, and the old
- * s20070202 without -D / -O; ping/ping.c's getopt) and busybox 1.36 (networking/ping.c:
- * no -V, -D or -O), with their version strings, usage lines and exit statuses
- * (iputils: 2 for a usage error; busybox: 1).
+ * The client board's ping command line, per flavour: iputils s20121221 (ping.c's getopt;
+ * it has -D, added in s20100214, and -O, added in s20121011), the old s20070202 without
+ * -D / -O, and busybox 1.36 (networking/ping.c: no -V, -D or -O), with their version
+ * strings (ping_common.c: `case 'V': printf("ping utility, iputils-%s\n", SNAPSHOT)`,
+ * the wording of every release before the 2019 meson ones), usage lines and exit
+ * statuses (iputils: 2 for a usage error; busybox: 1, and `-V` is an invalid option
+ * that prints busybox's usage).
  */
 import type { ProcessIO } from '../ssh/types.ts';
 import type { PingFlavour, PingOptions } from '../world/ping.ts';
 import { fail } from './command-error.ts';
 
 const PING_VERSION: Record<PingFlavour, string> = {
-  iputils: 'ping from iputils 20211215',
+  iputils: 'ping utility, iputils-s20121221',
   'iputils-old': 'ping utility, iputils-s20070202',
   busybox: 'BusyBox v1.36.1 (2023-06-05 10:13:41 UTC) multi-call binary.',
 };

@@ -2,9 +2,11 @@
  * A session channel's standard streams as a command on a virtual board sees them:
  * output written while the channel is open (through a "terminal" when the client
  * asked for a pty: CRLF line ends and stderr merged into stdout, as a tty's line
- * discipline does with ONLCR), and the whole of the input, resolved at EOF.
+ * discipline does with ONLCR), and the input as it arrives (until EOF, or until the
+ * command is aborted).
  */
 import type { ServerChannel } from 'ssh2';
+import { ChunkQueue } from './shell.ts';
 
 export interface ChannelWriter {
   /** Set once the channel is closed or the command's exit was sent: later writes are dropped. */
@@ -35,13 +37,11 @@ function crlf(d: string | Buffer): Buffer {
   return Buffer.from(s.replace(/\r?\n/g, '\r\n'), 'latin1');
 }
 
-/** The whole of the channel's input, resolved at EOF (or with what came, when aborted). */
-export function collectStdin(channel: ServerChannel, abort: AbortSignal): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    const done = (): void => resolve(Buffer.concat(chunks));
-    channel.on('data', (d: Buffer) => chunks.push(d));
-    channel.once('end', done);
-    abort.addEventListener('abort', done, { once: true });
-  });
+/** The channel's input, chunk by chunk as it arrives; it ends at EOF (or with what came, when aborted). */
+export function channelInput(channel: ServerChannel, abort: AbortSignal): ChunkQueue {
+  const queue = new ChunkQueue();
+  channel.on('data', (d: Buffer) => queue.push(Buffer.from(d)));
+  channel.once('end', () => queue.end());
+  abort.addEventListener('abort', () => queue.end(), { once: true });
+  return queue;
 }

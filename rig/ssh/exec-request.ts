@@ -1,13 +1,16 @@
 /**
  * An `exec` request on a virtual board (RFC 4254, 6.5): the command line runs through
- * the board's shell; stdout and stderr are sent as they are written; then
- * `exit-status`, or `exit-signal` when the status is 128 + n and signal n was
- * delivered to the session (6.10); then the channel closes. Channel close or
- * connection drop aborts the command, and the channel is closed whatever the command does.
+ * the board's shell, reading the channel's input as it arrives (scp's protocol talks
+ * both ways); stdout and stderr are sent as they are written; once the line and the
+ * background jobs still writing to the channel are done (as sshd waits for the
+ * session's output to close), `exit-status`, or `exit-signal` when the status is
+ * 128 + n and signal n was delivered to the session (6.10); then the channel closes.
+ * Channel close or connection drop aborts the command and its attached jobs, and the
+ * channel is closed whatever the command does.
  */
 import type { ServerChannel } from 'ssh2';
-import { channelWriter, collectStdin } from './channel-io.ts';
-import { runCommandLine, signalForStatus } from './shell.ts';
+import { channelInput, channelWriter } from './channel-io.ts';
+import { attachedJobsDone, runCommandLine, signalForStatus, type ShellState } from './shell.ts';
 import type { ProcessIO, VirtualDevice } from './types.ts';
 
 export interface ExecRequest {
@@ -35,11 +38,12 @@ export function runExecRequest(r: ExecRequest): void {
     signals.add(name);
     for (const l of signalListeners) l(name);
   });
-  const stdin = collectStdin(channel, ctl.signal);
+  const stdin = channelInput(channel, ctl.signal);
   const io: ProcessIO = {
     stdout: { write: (d) => out.stdout(d) },
     stderr: { write: (d) => out.stderr(d) },
-    readStdin: () => stdin,
+    readStdin: () => stdin.read(),
+    stdinChunks: () => stdin.chunks(),
     onSignal: (l) => signalListeners.push(l),
     abort: ctl.signal,
   };
@@ -61,8 +65,14 @@ export function runExecRequest(r: ExecRequest): void {
     out.closed = true;
     channel.end();
   };
-  runCommandLine(r.command, device, io).then(finish, (err: unknown) => {
-    out.stderr(`sh: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
-    finish(1);
-  });
+  const state: ShellState = { lastStatus: 0 };
+  runCommandLine(r.command, device, io, state)
+    .then(async (status) => {
+      await attachedJobsDone(state, ctl.signal);
+      return status;
+    })
+    .then(finish, (err: unknown) => {
+      out.stderr(`sh: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
+      finish(1);
+    });
 }

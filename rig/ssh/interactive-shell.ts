@@ -3,14 +3,16 @@
  * line, sharing `$?` across lines. With a pty the board plays the terminal's line
  * discipline: `# ` prompt, echo, backspace, ^C (INT to the running command, or a fresh
  * prompt), ^D on an empty line (end of input), escape sequences dropped, CRLF output.
- * Without a pty it reads lines silently and prints no prompt. Commands run from the
- * interactive shell get an empty stdin; `exit` or end of input ends the session with
- * the last status.
+ * Without a pty it reads lines silently and prints no prompt. The shell is a login
+ * shell (`$0` is `-sh`, as dropbear starts it) and keeps its variables and jobs across
+ * lines; it is interactive (ash's messages without line numbers) when there is a pty.
+ * Commands run from the interactive shell get an empty stdin; `exit` or end of input
+ * ends the session with the last status, and the jobs still writing to it hang up.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { ServerChannel } from 'ssh2';
 import { channelWriter } from './channel-io.ts';
-import { runCommandLine, type ShellState } from './shell.ts';
+import { hangUpJobs, runCommandLine, type ShellState } from './shell.ts';
 import type { ProcessIO, VirtualDevice } from './types.ts';
 
 export interface InteractiveShellRequest {
@@ -47,6 +49,7 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
   const end = (status: number): void => {
     if (finished) return;
     finished = true;
+    hangUpJobs(state);
     live.delete(sessionCtl);
     if (out.closed) return;
     channel.exit(status);
@@ -75,7 +78,7 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
           abort: ctl.signal,
         };
         try {
-          await runCommandLine(line, device, io, state);
+          await runCommandLine(line, device, io, state, { interactive: pty, login: true });
         } catch (err) {
           out.stderr(`sh: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
         } finally {
@@ -173,6 +176,7 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
     out.closed = true;
     sessionCtl.abort(new Error('channel closed'));
     live.delete(sessionCtl);
+    hangUpJobs(state);
     finished = true;
   });
   channel.on('error', (err: Error) => log(`${device.name}: channel error: ${err.message}`));

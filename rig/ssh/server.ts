@@ -9,6 +9,7 @@
  * Global requests, port forwarding and streamlocal channels are rejected.
  * Faults: `dropConnections()` cuts every live TCP connection; `setRefusing(true)`
  *   closes new TCP connections at once, like a rebooting board.
+ * The bytes of every connection are the board's eth0 traffic (`countTraffic`).
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
@@ -104,7 +105,21 @@ export async function startSshServer(opts: SshServerOptions): Promise<VirtualSsh
       return;
     }
     sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
+    // The board's management port is eth0: its /proc/net/dev counts this connection's bytes.
+    let written = 0;
+    const countTx = (): void => {
+      const now = socket.bytesWritten;
+      if (now > written) device.countTraffic?.('eth0', { bytes: 0, packets: 0 }, { bytes: now - written, packets: Math.ceil((now - written) / 1448) });
+      written = now;
+    };
+    socket.on('data', (d: Buffer) => {
+      device.countTraffic?.('eth0', { bytes: d.length, packets: Math.ceil(d.length / 1448) }, { bytes: 0, packets: 0 });
+      countTx();
+    });
+    socket.on('close', () => {
+      countTx();
+      sockets.delete(socket);
+    });
     socket.on('error', () => {});
     ssh.injectSocket(socket);
   });

@@ -14,7 +14,7 @@
  *   `faults.rebootOn(predicate)` (kernel-faults.ts).
  */
 import type { ProcessIO } from '../../ssh/types.ts';
-import type { Board, BoardExtension } from '../board.ts';
+import { linuxBanner, type Board, type BoardExtension } from '../board.ts';
 import { fail } from '../command-error.ts';
 import { ETC_MODULES, etcModules, readEtcModules } from './board-image.ts';
 import { coreutilsCommands } from './coreutils.ts';
@@ -108,7 +108,7 @@ export class VirtualKernel {
   /** Kernel start: boot messages, then every module in /etc/modules from the module folder. */
   boot(): void {
     this.board.kernelStarted();
-    this.log.printk(`Linux version ${this.opts.release} (build@rig) (gcc version 3.4.4) #1 Tue Mar 20 10:12:44 CET 2007`);
+    this.log.printk(linuxBanner(this.opts.release)); // the same line as /proc/version (board.ts)
     this.log.printk('CPU revision is: 00019064');
     this.log.printk('Memory: 29304k/32768k available (2124k kernel code, 3448k reserved)');
     this.log.printk('VFS: Mounted root (jffs2 filesystem).');

@@ -1,245 +1,109 @@
 /**
- * The virtual board shell's built-in utilities (busybox ash's, as far as the rig needs
- * them): `echo [-n]`, `test` / `[` (`-f -e -s -n -z`, `= != -eq -ne -lt -le -gt -ge`,
- * `!`; POSIX test(1)), and `cat`, `rm`, `sleep`.
- *
- * `cat`, `rm` and `sleep` are asked of the device first (a device whose clock runs
- * faster than real time overrides `sleep`); when the device answers the standard
- * "not found" (status 127 and `sh: NAME: not found` on stderr) the builtin runs
- * instead and that message is swallowed.
- *
- * The special built-ins that act on the shell itself (`exit`, `sh`) are the
- * interpreter's (interpreter.ts).
+ * The virtual board shell's simple builtins, as busybox 1.4.2 ash has them: `echo`
+ * (coreutils/echo.c bb_echo() with FEATURE_FANCY_ECHO: options `-n -e -E` only while
+ * every letter of the argument is one of them; with `-e`, libbb's
+ * bb_process_escape_sequence(): `\a \b \f \n \r \t \v \\`, octal `\0NNN` or `\NNN`,
+ * hex `\xHH`, an unknown escape is kept as a backslash, and `\c` ends the output
+ * without the newline), `:`, `true`, `false`, `export [NAME[=VALUE]]...`, `unset NAME...`.
+ * The builtins that act on the shell itself (`exit`, `sh`, `wait`, `kill`, `jobs`) are
+ * the interpreter's (interpreter.ts, jobs.ts).
  */
-import type { ProcessIO, VirtualDevice } from '../types.ts';
-import { toStatus } from './process.ts';
-import { HANGUP_STATUS } from './signals.ts';
-import { EMPTY } from './streams.ts';
+import type { Shell } from './state.ts';
 
-export function builtinEcho(argv: string[], io: ProcessIO): number {
+export function echo(argv: string[], write: (s: string) => void): number {
   let k = 1;
   let newline = true;
-  while (argv[k] === '-n') {
-    newline = false;
-    k++;
+  let escapes = false;
+  for (; k < argv.length; k++) {
+    const a = argv[k];
+    if (!/^-[neE]+$/.test(a)) break;
+    for (const c of a.slice(1)) {
+      if (c === 'n') newline = false;
+      else escapes = c === 'e';
+    }
   }
-  io.stdout.write(argv.slice(k).join(' ') + (newline ? '\n' : ''));
+  let out = '';
+  const words = argv.slice(k);
+  for (let w = 0; w < words.length; w++) {
+    if (!escapes) {
+      out += words[w];
+    } else {
+      const r = escapesOf(words[w]);
+      out += r.text;
+      if (r.stop) {
+        write(out);
+        return 0;
+      }
+    }
+    if (w < words.length - 1) out += ' ';
+  }
+  write(out + (newline ? '\n' : ''));
   return 0;
 }
 
-export function builtinTest(argv: string[], io: ProcessIO, device: VirtualDevice): number {
-  const name = argv[0];
-  let args = argv.slice(1);
-  if (name === '[') {
-    if (args[args.length - 1] !== ']') {
-      io.stderr.write('sh: [: missing ]\n');
-      return 2;
+/** bb_process_escape_sequence() over a word; `stop` at `\c`. */
+function escapesOf(s: string): { text: string; stop: boolean } {
+  const mnemonic: Record<string, string> = { a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\' };
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    if (s[i] !== '\\' || i === s.length - 1) {
+      out += s[i];
+      continue;
     }
-    args = args.slice(0, -1);
+    let j = i + 1;
+    if (s[j] === 'c') return { text: out, stop: true };
+    if (s[j] === '0' && /[0-7]/.test(s[j + 1] ?? '')) j++;
+    const hex = s[j] === 'x';
+    const digits = hex ? /^[0-9a-fA-F]{1,2}/.exec(s.slice(j + 1)) : /^[0-7]{1,3}/.exec(s.slice(j));
+    if (digits) {
+      let n = parseInt(digits[0], hex ? 16 : 8);
+      let len = digits[0].length;
+      // A third octal digit that would pass 255 is not part of the number.
+      if (!hex && n > 255) {
+        n = parseInt(digits[0].slice(0, 2), 8);
+        len = 2;
+      }
+      out += String.fromCharCode(n);
+      i = j + (hex ? 1 : 0) + len - 1;
+      continue;
+    }
+    if (hex) {
+      out += '\\';
+      continue;
+    }
+    const m = mnemonic[s[j]];
+    if (m !== undefined) {
+      out += m;
+      i = j;
+    } else {
+      out += '\\';
+      i = j - 1;
+    }
   }
-  const fail = (msg: string): number => {
-    io.stderr.write(`sh: ${name}: ${msg}\n`);
-    return 2;
-  };
-  const exists = (p: string): Buffer | undefined => (p === '/dev/null' ? EMPTY : device.readFile(p));
-  const unary = (op: string, a: string): number | string => {
-    switch (op) {
-      case '-f':
-      case '-e':
-        return exists(a) !== undefined ? 0 : 1;
-      case '-s': {
-        const b = exists(a);
-        return b !== undefined && b.length > 0 ? 0 : 1;
-      }
-      case '-n':
-        return a.length > 0 ? 0 : 1;
-      case '-z':
-        return a.length === 0 ? 0 : 1;
-      default:
-        return `${op}: unknown operand`;
-    }
-  };
-  const binary = (a: string, op: string, b: string): number | string => {
-    switch (op) {
-      case '=':
-      case '==':
-        return a === b ? 0 : 1;
-      case '!=':
-        return a !== b ? 0 : 1;
-      case '-eq':
-      case '-ne':
-      case '-lt':
-      case '-le':
-      case '-gt':
-      case '-ge': {
-        for (const v of [a, b]) if (!/^\s*-?\d+\s*$/.test(v)) return `${v}: bad number`;
-        const x = Number(a);
-        const y = Number(b);
-        const r = { '-eq': x === y, '-ne': x !== y, '-lt': x < y, '-le': x <= y, '-gt': x > y, '-ge': x >= y }[op];
-        return r ? 0 : 1;
-      }
-      default:
-        return `${op}: unknown operand`;
-    }
-  };
-  const evaluate = (a: string[]): number | string => {
-    switch (a.length) {
-      case 0:
-        return 1;
-      case 1:
-        return a[0].length > 0 ? 0 : 1;
-      case 2:
-        if (a[0] === '!') return a[1].length > 0 ? 1 : 0;
-        return unary(a[0], a[1]);
-      case 3: {
-        if (['=', '==', '!=', '-eq', '-ne', '-lt', '-le', '-gt', '-ge'].includes(a[1])) return binary(a[0], a[1], a[2]);
-        if (a[0] === '!') {
-          const r = evaluate(a.slice(1));
-          return typeof r === 'number' ? 1 - r : r;
-        }
-        return `${a[1]}: unknown operand`;
-      }
-      case 4:
-        if (a[0] === '!') {
-          const r = evaluate(a.slice(1));
-          return typeof r === 'number' ? 1 - r : r;
-        }
-        return 'too many arguments';
-      default:
-        return 'too many arguments';
-    }
-  };
-  const r = evaluate(args);
-  return typeof r === 'number' ? r : fail(r);
+  return { text: out, stop: false };
 }
 
-/* ------------------------------------------ cat / rm / sleep: device first */
+const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export type Fallback = (argv: string[], device: VirtualDevice, io: ProcessIO) => Promise<number>;
-
-/**
- * Ask the device first; if it answers "not found" (127 and exactly `sh: NAME: not
- * found` on stderr), run the builtin instead. Stderr is held back only while it can
- * still turn out to be that message.
- */
-export async function deviceThenBuiltin(argv: string[], device: VirtualDevice, io: ProcessIO, builtin: Fallback): Promise<number> {
-  const notFound = `sh: ${argv[0]}: not found\n`;
-  let held = '';
-  let passthrough = false;
-  const probeIo: ProcessIO = {
-    ...io,
-    stdout: io.stdout,
-    stderr: {
-      write: (d) => {
-        if (passthrough) return io.stderr.write(d);
-        const s = typeof d === 'string' ? d : d.toString('utf8');
-        if (notFound.startsWith(held + s)) {
-          held += s;
-          return;
-        }
-        passthrough = true;
-        if (held) io.stderr.write(held);
-        held = '';
-        io.stderr.write(d);
-      },
-    },
-    readStdin: io.readStdin,
-    onSignal: io.onSignal,
-    abort: io.abort,
-  };
-  const status = toStatus(await device.run(argv, probeIo));
-  if (status === 127 && !passthrough && held === notFound) return builtin(argv, device, io);
-  if (held) io.stderr.write(held);
-  return status;
+/** `export [NAME[=VALUE]]...`; without operands, every exported variable as `export NAME='VALUE'`. */
+export function exportBuiltin(args: string[], sh: Shell, out: (s: string) => void, err: (msg: string) => number): number {
+  if (args.length === 0 || (args.length === 1 && args[0] === '-p')) {
+    for (const [k, v] of [...sh.vars].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      if (v.exported) out(`export ${k}='${v.value.replace(/'/g, `'"'"'`)}'\n`);
+    }
+    return 0;
+  }
+  for (const a of args) {
+    const eq = a.indexOf('=');
+    const name = eq < 0 ? a : a.slice(0, eq);
+    if (!NAME.test(name)) return err(`${name}: bad variable name`);
+    const cur = sh.vars.get(name);
+    sh.vars.set(name, { value: eq < 0 ? (cur?.value ?? '') : a.slice(eq + 1), exported: true });
+  }
+  return 0;
 }
 
-export const BUILTIN_FALLBACKS: Record<'cat' | 'rm' | 'sleep', Fallback> = {
-  async cat(argv, device, io) {
-    const files = argv.slice(1);
-    if (files.length === 0) files.push('-');
-    let status = 0;
-    for (const f of files) {
-      if (f === '-') {
-        io.stdout.write(await io.readStdin());
-      } else if (f === '/dev/null') {
-        continue;
-      } else {
-        const data = device.readFile(f);
-        if (data === undefined) {
-          io.stderr.write(`cat: can't open '${f}': No such file or directory\n`);
-          status = 1;
-        } else {
-          io.stdout.write(data);
-        }
-      }
-    }
-    return status;
-  },
-
-  /** Deletes through the device's `removeFile`; a device without one refuses (Operation not permitted). */
-  async rm(argv, device, io) {
-    let force = false;
-    let k = 1;
-    for (; k < argv.length; k++) {
-      const a = argv[k];
-      if (a === '--') {
-        k++;
-        break;
-      }
-      if (!/^-[fr]+$/.test(a)) break;
-      if (a.includes('f')) force = true;
-    }
-    const files = argv.slice(k);
-    if (files.length === 0 && !force) {
-      io.stderr.write('rm: missing operand\n');
-      return 1;
-    }
-    let status = 0;
-    for (const f of files) {
-      if (device.readFile(f) === undefined) {
-        if (!force) {
-          io.stderr.write(`rm: can't remove '${f}': No such file or directory\n`);
-          status = 1;
-        }
-      } else if (device.removeFile) {
-        device.removeFile(f);
-      } else {
-        io.stderr.write(`rm: can't remove '${f}': Operation not permitted\n`);
-        status = 1;
-      }
-    }
-    return status;
-  },
-
-  async sleep(argv, _device, io) {
-    const units: Record<string, number> = { '': 1, s: 1, m: 60, h: 3600, d: 86400 };
-    if (argv.length < 2) {
-      io.stderr.write('sleep: missing operand\n');
-      return 1;
-    }
-    let total = 0;
-    for (const a of argv.slice(1)) {
-      const m = /^(\d+(?:\.\d*)?|\.\d+)([smhd]?)$/.exec(a);
-      if (!m) {
-        io.stderr.write(`sleep: invalid number '${a}'\n`);
-        return 1;
-      }
-      total += Number(m[1]) * units[m[2]];
-    }
-    await abortableDelay(total * 1000, io.abort);
-    return io.abort.aborted ? HANGUP_STATUS : 0;
-  },
-};
-
-function abortableDelay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const t = setTimeout(done, Math.min(ms, 2 ** 31 - 1));
-    function done(): void {
-      clearTimeout(t);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
+export function unsetBuiltin(args: string[], sh: Shell): number {
+  for (const a of args) if (a !== '-v') sh.vars.delete(a);
+  return 0;
 }
