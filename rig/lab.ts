@@ -38,7 +38,7 @@ export interface LabOptions {
 
 export interface LabEndpoints {
   devices: Record<string, { host: string; port: number; hostKeyFingerprint: string }>;
-  /** Per attenuator: its ports; `httpPort` 0 when the unit has no HTTP interface (the Weinschel 8310: telnet only). */
+  /** Per attenuator: its unit's ports (channels of one unit share them); `httpPort` 0 when the unit has no HTTP interface (the Weinschel 8310: telnet only). */
   /** `port`: the one the inventory's protocol uses; `httpPort` is 0 for a unit without HTTP. */
   attenuators: Record<string, { host: string; port: number; httpPort: number; telnetPort: number | null }>;
   /** Per device with a `power:` outlet: its virtual power switch. */
@@ -70,10 +70,11 @@ const CLIENT_MAC = '00:03:7F:0C:00:01';
 
 /**
  * Start the virtual rig for a bench: one SSH server per device, one virtual unit
- * per attenuator (of its model: Mini-Circuits HTTP and telnet, Weinschel 8310
- * telnet), all on loopback, and the world model behind them. A client with `driver:
- * nl80211` is a current Linux board (iw, wpa_supplicant: nl80211-client-board.ts) with
- * no madwifi kernel; the APs stay madwifi boards.
+ * per physical attenuator unit (of its model: Mini-Circuits HTTP and telnet, Weinschel
+ * 8310 telnet; the channels of one unit share it), all on loopback, and the world
+ * model behind them. A client with `driver: nl80211` is a current Linux board (iw,
+ * wpa_supplicant: nl80211-client-board.ts) with no madwifi kernel; the APs stay
+ * madwifi boards.
  */
 export async function startLab(opts: LabOptions): Promise<Lab> {
   const { bench } = opts;
@@ -155,7 +156,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         log: opts.log,
       });
     }
-    // One virtual unit per attenuator, chosen by its model (rig/attenuator/registry.ts).
+    // One virtual unit per physical unit, chosen by its model (rig/attenuator/registry.ts);
+    // attenuators that are channels of one unit share it, each channel moving its own path.
     Object.assign(
       attenuators,
       await startVirtualAttenuators(bench.attenuators, {

@@ -34,6 +34,11 @@ export interface MiniCircuitsServerOptions {
   initialDb?: number;
   /** Called for every effective change (the value of a channel really changed). */
   onChange?: (channel: number, db: number) => void;
+  /**
+   * Answer each request this long after it arrives (default 0: at once). A slow unit makes
+   * requests that overlap visible (`maxInFlight`); the value is set when the answer goes.
+   */
+  replyDelayMs?: number;
 }
 
 /** One command the unit received (counted before any fault applies). */
@@ -50,6 +55,8 @@ export interface MiniCircuitsServer extends VirtualAttenuator {
   readonly telnetPort: number | null;
   /** Every command the unit saw, in order (HTTP and telnet together). Grows for the life of the unit (about 100 bytes a request). */
   readonly requests: readonly MiniCircuitsRequestRecord[];
+  /** The most requests the unit was working on at one moment (1: one at a time; with `replyDelayMs` > 0 overlaps show). */
+  readonly maxInFlight: number;
   /** `timeout`: accept each request but never answer; `garbage`: answer random non-protocol bytes; null: behave. */
   setFault(fault: MiniCircuitsFault): void;
 }
@@ -97,6 +104,22 @@ export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): 
   const values: number[] = new Array(unit.channels).fill(Math.round(initial / MINICIRCUITS_STEP_DB) * MINICIRCUITS_STEP_DB);
   const requests: MiniCircuitsRequestRecord[] = [];
   let fault: MiniCircuitsFault = null;
+  const delayMs = opts.replyDelayMs ?? 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+  let httpConnections = 0;
+
+  /** Work on one request: `answer` runs after the reply delay (at once without one). */
+  function handle(answer: () => void): void {
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    const done = (): void => {
+      inFlight--;
+      answer();
+    };
+    if (delayMs > 0) setTimeout(done, delayMs);
+    else done();
+  }
 
   const unrecognized = `-99 Unrecognized Command. MN:${unit.family}`;
 
@@ -167,12 +190,17 @@ export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): 
       return;
     }
     const cmd = path.startsWith('/') ? path.slice(1) : path;
-    const reply = req.method === 'GET' ? execute(cmd) : unrecognized;
-    record.reply = reply;
-    res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(reply) });
-    res.end(reply);
+    handle(() => {
+      const reply = req.method === 'GET' ? execute(cmd) : unrecognized;
+      record.reply = reply;
+      res.writeHead(200, { 'Content-Type': 'text/html', 'Content-Length': Buffer.byteLength(reply) });
+      res.end(reply);
+    });
   });
   httpServer.keepAliveTimeout = 5000;
+  httpServer.on('connection', () => {
+    httpConnections++;
+  });
 
   await listen(httpServer, opts.httpPort ?? 0, host);
 
@@ -194,9 +222,11 @@ export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): 
             session.reply(garbageReply());
             return;
           }
-          const reply = execute(line);
-          record.reply = reply;
-          session.reply(reply);
+          handle(() => {
+            const reply = execute(line);
+            record.reply = reply;
+            session.reply(reply);
+          });
         },
       });
     } catch (err) {
@@ -218,6 +248,10 @@ export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): 
     channels: unit.channels,
     maxDb: unit.maxDb,
     requests,
+    get maxInFlight() {
+      return maxInFlight;
+    },
+    connectionCounts: () => ({ http: httpConnections, telnet: telnetServer?.accepted ?? 0, telnetRefused: telnetServer?.refused ?? 0 }),
     get(channel: number): number {
       if (!validChannel(channel)) throw new RangeError(`channel ${channel} outside 1..${unit.channels} on ${model}`);
       return values[channel - 1];

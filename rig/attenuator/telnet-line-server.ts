@@ -35,6 +35,10 @@ export interface TelnetLineServerOptions {
 
 export interface TelnetLineServer {
   readonly port: number;
+  /** Client connections taken since the start. */
+  readonly accepted: number;
+  /** Client connections turned away because another client held the unit (`oneClientAtATime`). */
+  readonly refused: number;
   /** Cut every client connection (the server keeps listening). */
   dropConnections(): void;
   /** Stop listening and cut every client. Idempotent. */
@@ -44,6 +48,8 @@ export interface TelnetLineServer {
 export async function startTelnetLineServer(opts: TelnetLineServerOptions): Promise<TelnetLineServer> {
   const sockets = new Set<net.Socket>();
   let holder: net.Socket | null = null;
+  let accepted = 0;
+  let refused = 0;
 
   const server = net.createServer((socket) => {
     sockets.add(socket);
@@ -56,6 +62,7 @@ export async function startTelnetLineServer(opts: TelnetLineServerOptions): Prom
     });
     if (opts.oneClientAtATime) {
       if (holder !== null) {
+        refused++;
         socket.destroy();
         return;
       }
@@ -64,6 +71,7 @@ export async function startTelnetLineServer(opts: TelnetLineServerOptions): Prom
         if (holder === socket) holder = null;
       });
     }
+    accepted++;
     const write = (data: string | Buffer): void => {
       if (!socket.destroyed && socket.writable) socket.write(data);
     };
@@ -99,6 +107,12 @@ export async function startTelnetLineServer(opts: TelnetLineServerOptions): Prom
   let closed: Promise<void> | null = null;
   return {
     port: (server.address() as net.AddressInfo).port,
+    get accepted() {
+      return accepted;
+    },
+    get refused() {
+      return refused;
+    },
     dropConnections() {
       for (const s of sockets) s.destroy();
     },

@@ -19,6 +19,12 @@ export interface VirtualAttenuatorPorts {
   telnet: number | null;
 }
 
+export interface VirtualAttenuatorConnections {
+  http: number;
+  telnet: number;
+  telnetRefused: number;
+}
+
 export interface VirtualAttenuator {
   /** The model string as the inventory gives it, e.g. `RCDAT-6000-60`, `8310`. */
   readonly model: string;
@@ -27,6 +33,8 @@ export interface VirtualAttenuator {
   /** Largest attenuation a channel can take, dB. */
   readonly maxDb: number;
   readonly ports: VirtualAttenuatorPorts;
+  /** Client connections the unit has taken so far, per protocol, and telnet clients it turned away (one at a time). */
+  connectionCounts(): VirtualAttenuatorConnections;
   /** Current attenuation of a channel (1-based), dB. */
   get(channel: number): number;
   /** Inject a fault (null: behave again). */

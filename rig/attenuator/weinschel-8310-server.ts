@@ -14,8 +14,10 @@
  *   Mini-Circuits RC4DAT-6G-95 it stands in for), and it holds every value the
  *   shipped profile asks for (20..60 dB in 3 dB steps, 60 dB safe). All of it is
  *   configurable for tests (`channels`, `maxDb`, `stepDb`).
- * - Session: the prompt is shown when a client connects and after every command;
- *   several telnet clients may be connected at once.
+ * - Session: the prompt is shown when a client connects and after every command. One
+ *   telnet client at a time, as the real units (a second connection is closed at once
+ *   and the slot frees when the first client goes); `oneClientAtATime: false` lets
+ *   several in (tests of the raw protocol).
  * - `*IDN?` answers IEEE 488.2's four fields, `Aeroflex Weinschel,<model>,<serial>,<firmware>`,
  *   the model without a brand prefix (`8310` for an inventory's `AF8310`).
  * - `RFCONFIG? ATTN <ch>` answers `<module>, <max dB>, <step dB>, <min MHz>, <max MHz>, <description>`.
@@ -63,6 +65,8 @@ export interface Weinschel8310ServerOptions {
   stepDb?: number;
   /** Every channel at power-on; default 0. */
   initialDb?: number;
+  /** Turn away a second telnet client while one is connected (default: yes, as the real units). */
+  oneClientAtATime?: boolean;
   onChange?: (channel: number, db: number) => void;
 }
 
@@ -187,6 +191,7 @@ export async function startWeinschel8310Server(opts: Weinschel8310ServerOptions 
     host: opts.host ?? '127.0.0.1',
     port: opts.port ?? 0,
     prompt: WEINSCHEL_8310_PROMPT,
+    oneClientAtATime: opts.oneClientAtATime ?? true,
     greet: () => fault !== 'timeout',
     onLine(raw, session) {
       const line = raw.trim();
@@ -213,6 +218,7 @@ export async function startWeinschel8310Server(opts: Weinschel8310ServerOptions 
     port: server.port,
     ports: { http: null, telnet: server.port },
     requests,
+    connectionCounts: () => ({ http: 0, telnet: server.accepted, telnetRefused: server.refused }),
     get(channel: number): number {
       if (!(Number.isInteger(channel) && channel >= 1 && channel <= channels)) {
         throw new RangeError(`channel ${channel} outside 1..${channels} on ${model}`);

@@ -8,12 +8,13 @@
 import { BenchError } from '../errors.ts';
 import { reachabilityHint } from '../controllers/reachability.ts';
 import { createAttenuator } from '../controllers/attenuator/registry.ts';
+import { SharedAttenuatorUnit } from '../controllers/attenuator/shared-unit.ts';
 import type { Attenuator } from '../controllers/attenuator/types.ts';
 import { BenchClock } from '../controllers/bench-clock.ts';
 import { accessPointDrivers, powerSwitchDrivers, stationDrivers } from '../controllers/drivers.ts';
 import type { AccessPoint, AssociationEvent, EventStream, PowerSwitch, Station } from '../controllers/roles.ts';
 import { SshDevice, type SshConnectOptions } from '../controllers/ssh/ssh-device.ts';
-import { AP_NAMES, DEVICE_NAMES, parseAddress, type ApName, type Bench, type DeviceName } from '../inventory/schema.ts';
+import { AP_NAMES, DEVICE_NAMES, attenuatorUnitKey, parseAddress, type ApName, type AttenuatorSpec, type Bench, type DeviceName } from '../inventory/schema.ts';
 import type { EndpointOverrides, ProvisionedBench } from './provision.ts';
 import { sshOptionsFor } from './ssh-options.ts';
 import { ConditionWaiter } from './waiter.ts';
@@ -196,15 +197,38 @@ export class BenchSession {
   }
 }
 
-/** The attenuator drivers on each AP's path (no I/O yet). */
-function attenuatorPaths(bench: Bench, overrides: EndpointOverrides | undefined): Record<ApName, PathAttenuator[]> {
-  const paths: Record<ApName, PathAttenuator[]> = { ap1: [], ap2: [] };
+/**
+ * The attenuators on each AP's path (no I/O yet): one driver, so one connection, per
+ * physical unit (attenuatorUnitKey: a named unit, or one address), shared by the
+ * inventory attenuators that are its channels; each of them holds a lease on it.
+ */
+export function attenuatorPaths(bench: Bench, overrides: EndpointOverrides | undefined): Record<ApName, PathAttenuator[]> {
+  const units = new Map<string, [string, AttenuatorSpec][]>();
   for (const [name, spec] of Object.entries(bench.attenuators)) {
-    const o = overrides?.attenuators?.[name];
+    const key = attenuatorUnitKey(name, spec);
+    units.set(key, [...(units.get(key) ?? []), [name, spec]]);
+  }
+  const paths: Record<ApName, PathAttenuator[]> = { ap1: [], ap2: [] };
+  for (const members of units.values()) {
+    const [firstName, spec] = members[0];
+    // Its inventory name; a unit given only by its attenuators' address is named by them all.
+    const named = members.find(([, m]) => m.unit !== undefined)?.[1].unit;
+    const name = named ?? members.map(([n]) => n).join('+');
+    const o = overrides?.attenuators?.[firstName];
     const addr = parseAddress(spec.address);
     const port = o ? (o.port ?? (spec.protocol === 'http' ? o.httpPort : o.telnetPort) ?? 0) : addr.port;
-    const driver = createAttenuator({ name, model: spec.model, protocol: spec.protocol, host: o?.host ?? addr.host, port });
-    paths[spec.path].push({ name, channel: spec.channel, driver, fixedLossDb: spec.fixedLossDb, safeDb: spec.safeDb });
+    const driver = createAttenuator({
+      name,
+      members: members.map(([n, m]) => ({ name: n, channel: m.channel })),
+      model: spec.model,
+      protocol: spec.protocol,
+      host: o?.host ?? addr.host,
+      port,
+    });
+    const unit = new SharedAttenuatorUnit(driver);
+    for (const [n, m] of members) {
+      paths[m.path].push({ name: n, channel: m.channel, driver: unit.lease(n), fixedLossDb: m.fixedLossDb, safeDb: m.safeDb });
+    }
   }
   for (const ap of AP_NAMES) paths[ap].sort((a, b) => a.name.localeCompare(b.name));
   return paths;

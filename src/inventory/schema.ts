@@ -257,11 +257,34 @@ export const DevicesSchema = z.strictObject({
 // Attenuators, traffic, roaming, profile, thresholds
 // --------------------------------------------------------------------------
 
-const AttenuatorInputSchema = z.strictObject({
+const ATTENUATOR_MODEL = str(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a model string like RCDAT-6000-60, RC4DAT-6G-95 or 8310');
+const ATTENUATOR_PROTOCOL = z.enum(['http', 'telnet'], msg('expected http or telnet'));
+const ATTENUATOR_ADDRESS = str(ADDRESS_RE, ADDRESS_EXPECT).refine((a) => (splitAddress(a)?.port ?? 0) <= 65535, msg(ADDRESS_EXPECT));
+const ATTENUATOR_SAFE_DB = stepped(0, 120, 0.25, DB_EXPECT('the value set on shutdown'));
+/** What says which physical unit an attenuator is a channel of: a named unit, or these three. */
+const UNIT_KEYS = ['model', 'protocol', 'address'] as const;
+
+/** One physical attenuator unit, named once (`attenuatorUnits:`); attenuators name it and their channel. */
+const AttenuatorUnitSchema = z.strictObject({
   /** The unit's model (Mini-Circuits RCDAT-6000-60, RC4DAT-6G-95; Aeroflex/Weinschel 8310); the driver registry picks the driver by it. */
-  model: str(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'expected a model string like RCDAT-6000-60, RC4DAT-6G-95 or 8310'),
-  protocol: z.enum(['http', 'telnet'], msg('expected http or telnet')),
-  address: str(ADDRESS_RE, ADDRESS_EXPECT).refine((a) => (splitAddress(a)?.port ?? 0) <= 65535, msg(ADDRESS_EXPECT)),
+  model: ATTENUATOR_MODEL,
+  protocol: ATTENUATOR_PROTOCOL,
+  address: ATTENUATOR_ADDRESS,
+  /** Value set on shutdown on each of its channels; defaults to profile.range.maxDb. */
+  safeDb: ATTENUATOR_SAFE_DB.optional(),
+});
+
+/**
+ * One attenuator in one AP's RF path: a channel of a physical unit, given either as
+ * `unit:` (a name under `attenuatorUnits`) or, the older form, by `model`, `protocol`
+ * and `address` on the attenuator itself (attenuators at one address are one unit).
+ */
+const AttenuatorInputSchema = z.strictObject({
+  /** The unit this attenuator is a channel of (a key of the bench's attenuatorUnits). */
+  unit: str(NAME_RE, `${NAME_EXPECT} for an attenuator unit`).optional(),
+  model: ATTENUATOR_MODEL.optional(),
+  protocol: ATTENUATOR_PROTOCOL.optional(),
+  address: ATTENUATOR_ADDRESS.optional(),
   /** Channel of a multi-channel unit (RC4DAT / RC8DAT); 1 for single-channel units. */
   channel: intIn(1, 16, 'expected an attenuator channel, an integer 1..16').default(1),
   /** The AP whose RF path this attenuator sits in. */
@@ -271,9 +294,28 @@ const AttenuatorInputSchema = z.strictObject({
     .number(msg('expected the fixed path loss in dB, 0..200'))
     .min(0, msg('expected the fixed path loss in dB, 0..200'))
     .max(200, msg('expected the fixed path loss in dB, 0..200')),
-  /** Value set on shutdown; defaults to profile.range.maxDb. */
-  safeDb: stepped(0, 120, 0.25, DB_EXPECT('the value set on shutdown')).optional(),
+  /** Value set on shutdown; defaults to the unit's safeDb, else profile.range.maxDb. */
+  safeDb: ATTENUATOR_SAFE_DB.optional(),
 });
+
+/** How many channels a model has, when its name says (Mini-Circuits); null when only the unit can tell (8310). */
+export function attenuatorModelChannels(model: string): number | null {
+  const m = /^(RCDAT|RUDAT|RC4DAT|RC8DAT)-/i.exec(model.trim());
+  if (!m) return null;
+  const family = m[1].toUpperCase();
+  return family === 'RC4DAT' ? 4 : family === 'RC8DAT' ? 8 : 1;
+}
+
+/**
+ * Which physical unit an attenuator is a channel of, as a key: units at a real address
+ * are one unit whatever form names them; at port 0 (a virtual bench: the rig picks the
+ * port) a named unit is one unit and an attenuator of the older form is its own.
+ */
+export function attenuatorUnitKey(name: string, a: { unit?: string; address: string }): string {
+  const parts = splitAddress(a.address);
+  if (parts && parts.port !== 0) return `address ${parts.host.toLowerCase()}:${parts.port}`;
+  return a.unit !== undefined ? `unit ${a.unit}` : `attenuator ${name}`;
+}
 
 export const TrafficSchema = z.strictObject({
   target: str(HOST_RE, HOST_EXPECT),
@@ -390,12 +432,125 @@ const BenchObjectSchema = z.strictObject({
   ),
   security: SecuritySchema,
   devices: DevicesSchema,
+  /** Physical attenuator units named once; attenuators say `unit:` and their `channel`. */
+  attenuatorUnits: z.record(str(NAME_RE, `${NAME_EXPECT} for an attenuator unit`), AttenuatorUnitSchema).optional(),
   attenuators: z.record(str(NAME_RE, `${NAME_EXPECT} for an attenuator`), AttenuatorInputSchema),
   traffic: TrafficSchema,
   roaming: RoamingSchema,
   profile: ProfileSchema,
   thresholds: ThresholdsSchema,
 });
+
+type BenchInput = z.output<typeof BenchObjectSchema>;
+type AttenuatorInput = z.output<typeof AttenuatorInputSchema>;
+type UnitPlacement = Pick<z.output<typeof AttenuatorUnitSchema>, 'model' | 'protocol' | 'address'>;
+
+/** An attenuator as the rest of rig reads it: its unit's model, protocol and address filled in, safeDb resolved. */
+export interface ResolvedAttenuator {
+  model: string;
+  protocol: 'http' | 'telnet';
+  address: string;
+  channel: number;
+  path: ApName;
+  fixedLossDb: number;
+  safeDb: number;
+  /** The `attenuatorUnits` entry it is a channel of, when the inventory names one. */
+  unit?: string;
+}
+
+/**
+ * The attenuators and their units: each attenuator either names a unit or gives model,
+ * protocol and address (not both, not neither); a unit named exists; a channel fits the
+ * model when its name says how many it has; attenuators at one address (one unit) agree
+ * on model and protocol and use different channels; one unit is named once.
+ */
+function checkAttenuators(b: BenchInput, isVirtual: boolean, ctx: z.RefinementCtx): void {
+  const issue = (path: PropertyKey[], message: string): void => ctx.addIssue({ code: 'custom', path, message });
+  const units = b.attenuatorUnits ?? {};
+  const unitNames = Object.keys(units);
+
+  const unitAt = new Map<string, string>();
+  for (const [u, unit] of Object.entries(units)) {
+    const parts = typeof unit.address === 'string' ? splitAddress(unit.address) : undefined;
+    if (!parts) continue;
+    if (parts.port === 0) {
+      if (!isVirtual) issue(['attenuatorUnits', u, 'address'], ADDRESS_EXPECT);
+      continue;
+    }
+    const at = `${parts.host.toLowerCase()}:${parts.port}`;
+    const other = unitAt.get(at);
+    if (other !== undefined) issue(['attenuatorUnits', u, 'address'], `expected a different address than unit ${other} (one unit is named once; its channels go on the attenuators)`);
+    else unitAt.set(at, u);
+  }
+
+  const firstOnUnit = new Map<string, { name: string; model: string; protocol: string }>();
+  const channelTaken = new Map<string, string>();
+  for (const [attName, att] of Object.entries(b.attenuators)) {
+    const at = (key: string): PropertyKey[] => ['attenuators', attName, key];
+    let placement: UnitPlacement;
+    if (att.unit !== undefined) {
+      for (const k of UNIT_KEYS) {
+        if (att[k] !== undefined) issue(at(k), `expected no ${k} next to unit: (attenuatorUnits.${att.unit} gives it)`);
+      }
+      const unit = Object.hasOwn(units, att.unit) ? units[att.unit] : undefined;
+      if (!unit) {
+        issue(at('unit'), `expected the name of a unit under attenuatorUnits (${unitNames.join(', ') || 'none defined'})`);
+        continue;
+      }
+      placement = unit;
+    } else {
+      const missing = UNIT_KEYS.filter((k) => att[k] === undefined);
+      for (const k of missing) issue(at(k), 'expected model, protocol and address, or unit: naming one of attenuatorUnits');
+      if (missing.length > 0) continue;
+      placement = { model: att.model!, protocol: att.protocol!, address: att.address! };
+      if (splitAddress(placement.address)?.port === 0 && !isVirtual) issue(at('address'), ADDRESS_EXPECT);
+    }
+    if (typeof placement.model !== 'string' || typeof placement.address !== 'string') continue;
+
+    const channels = attenuatorModelChannels(placement.model);
+    if (channels !== null && att.channel > channels) {
+      issue(at('channel'), channels === 1 ? `expected channel 1 (the ${placement.model} has one channel)` : `expected a channel of the ${placement.model}, 1..${channels}`);
+    }
+
+    const key = attenuatorUnitKey(attName, { unit: att.unit, address: placement.address });
+    const first = firstOnUnit.get(key);
+    if (first === undefined) {
+      firstOnUnit.set(key, { name: attName, model: placement.model, protocol: placement.protocol });
+    } else {
+      const same = { model: first.model.toUpperCase() === placement.model.toUpperCase(), protocol: first.protocol === placement.protocol };
+      for (const k of ['model', 'protocol'] as const) {
+        if (same[k]) continue;
+        const why = `attenuator ${first.name} at the same address ${placement.address} says ${first[k]}: one unit has one ${k}`;
+        if (att.unit !== undefined) issue(at('unit'), `expected a unit with ${k} ${first[k]} (unit ${att.unit} has ${placement[k]}; ${why})`);
+        else issue(at(k), `expected ${k} ${first[k]} (${why})`);
+      }
+    }
+    const slot = `${key}#${att.channel}`;
+    const other = channelTaken.get(slot);
+    if (other !== undefined) {
+      issue(['attenuators', attName], `expected a different unit or channel than attenuator ${other} (same ${att.unit !== undefined ? 'unit' : 'address'} and channel)`);
+    } else {
+      channelTaken.set(slot, attName);
+    }
+  }
+}
+
+/** The attenuator with its unit's placement filled in and its safe value resolved (attenuator, unit, profile maximum). */
+function resolveAttenuator(b: BenchInput, a: AttenuatorInput): ResolvedAttenuator {
+  const { unit, model, protocol, address, channel, path, fixedLossDb, safeDb } = a;
+  const u = unit !== undefined ? b.attenuatorUnits?.[unit] : undefined;
+  const placement: UnitPlacement = u ?? { model: model!, protocol: protocol!, address: address! };
+  return {
+    model: placement.model,
+    protocol: placement.protocol,
+    address: placement.address,
+    channel,
+    path,
+    fixedLossDb,
+    safeDb: safeDb ?? u?.safeDb ?? b.profile.range.maxDb,
+    ...(unit !== undefined ? { unit } : {}),
+  };
+}
 
 export const BenchSchema = BenchObjectSchema.superRefine((b, ctx) => {
   const isVirtual = b.virtual !== undefined;
@@ -414,28 +569,7 @@ export const BenchSchema = BenchObjectSchema.superRefine((b, ctx) => {
     }
   }
 
-  const seen = new Map<string, string>();
-  for (const [attName, att] of Object.entries(b.attenuators)) {
-    const parts = splitAddress(att.address);
-    if (!parts) continue;
-    const { host, port } = parts;
-    if (port === 0 && !isVirtual) {
-      ctx.addIssue({ code: 'custom', path: ['attenuators', attName, 'address'], message: ADDRESS_EXPECT });
-    }
-    if (port !== 0) {
-      const unit = `${host.toLowerCase()}:${port}#${att.channel}`;
-      const other = seen.get(unit);
-      if (other !== undefined) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['attenuators', attName],
-          message: `expected a different unit or channel than attenuator ${other} (same address and channel)`,
-        });
-      } else {
-        seen.set(unit, attName);
-      }
-    }
-  }
+  checkAttenuators(b, isVirtual, ctx);
 
   for (const ap of AP_NAMES) {
     if (!Object.values(b.attenuators).some((a) => a.path === ap)) {
@@ -467,9 +601,7 @@ export const BenchSchema = BenchObjectSchema.superRefine((b, ctx) => {
   }
 }).transform((b) => ({
   ...b,
-  attenuators: Object.fromEntries(
-    Object.entries(b.attenuators).map(([name, a]) => [name, { ...a, safeDb: a.safeDb ?? b.profile.range.maxDb }]),
-  ) as Record<string, z.output<typeof AttenuatorInputSchema> & { safeDb: number }>,
+  attenuators: Object.fromEntries(Object.entries(b.attenuators).map(([name, a]) => [name, resolveAttenuator(b, a)])) as Record<string, ResolvedAttenuator>,
 }));
 
 export const InventorySchema = z
@@ -510,6 +642,7 @@ export type ClientWireless = z.output<typeof ClientWirelessSchema>;
 export type SshAlgorithmsSpec = z.output<typeof SshAlgorithmsSchema>;
 export type PowerSpec = z.output<typeof PowerSchema>;
 export type AttenuatorSpec = Bench['attenuators'][string];
+export type AttenuatorUnitSpec = z.output<typeof AttenuatorUnitSchema>;
 export type Traffic = z.output<typeof TrafficSchema>;
 export type Roaming = z.output<typeof RoamingSchema>;
 export type Profile = z.output<typeof ProfileSchema>;

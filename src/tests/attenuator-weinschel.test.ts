@@ -114,8 +114,8 @@ describe('virtual 8310 unit (raw protocol)', () => {
     await s.close();
   });
 
-  it('serves several telnet clients at once', async () => {
-    const { server } = await unit();
+  it('serves several telnet clients at once when told to', async () => {
+    const { server } = await unit({ oneClientAtATime: false });
     const a = await rawSession(server.port);
     const b = await rawSession(server.port);
     await a.until((t) => t === '>');
@@ -124,6 +124,23 @@ describe('virtual 8310 unit (raw protocol)', () => {
     expect(await b.until((t) => t.endsWith('>') && t.length > 1)).toBe('>4\r\n>');
     await a.close();
     await b.close();
+  });
+
+  it('takes one telnet client at a time by default (as the real units): a second is turned away until the first goes', async () => {
+    const { server } = await unit();
+    const a = await rawSession(server.port);
+    await a.until((t) => t === '>');
+    const b = await rawSession(server.port);
+    await new Promise<void>((resolve) => (b.socket.destroyed ? resolve() : b.socket.once('close', () => resolve())));
+    expect(b.received().length).toBe(0); // not even a prompt
+    expect(server.connectionCounts()).toEqual({ http: 0, telnet: 1, telnetRefused: 1 });
+    a.socket.write('RFCONFIG? CHAN\r\n');
+    expect(await a.until((t) => t.length > 1 && t.endsWith('>'))).toBe('>4\r\n>'); // the first is still served
+    await a.close();
+    const c = await rawSession(server.port);
+    expect(await c.until((t) => t === '>')).toBe('>');
+    expect(server.connectionCounts()).toEqual({ http: 0, telnet: 2, telnetRefused: 1 });
+    await c.close();
   });
 });
 
@@ -161,10 +178,12 @@ describe('8310 driver against the virtual unit', () => {
 
   it('a unit of another model is refused by identify', async () => {
     const { server } = await unit({ model: '8310-2-63' });
-    const err = await rejection(driver(server, 1000, 'att2', '8310-4-95').identify());
+    const first = driver(server, 1000, 'att2', '8310-4-95');
+    const err = await rejection(first.identify());
     expect(err).toBeInstanceOf(BenchError);
     expect((err as BenchError).code).toBe('E_ATTENUATOR_MODEL');
     expect((err as Error).message).toMatch(/reports model 8310-2-63, the inventory says 8310-4-95/);
+    await first.close(); // the unit takes one telnet client at a time
     // naming only the family accepts any 8310-series unit
     expect((await driver(server, 1000, 'att3', 'AF8310').identify()).model).toBe('8310-2-63');
   });

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, EXIT } from '../errors.ts';
 import { loadInventory, selectBench, type LoadedInventory } from '../inventory/load.ts';
-import { parseAddress, thresholdsFor } from '../inventory/schema.ts';
+import { attenuatorUnitKey, parseAddress, thresholdsFor } from '../inventory/schema.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const SHIPPED = path.join(ROOT, 'inventory.yaml');
@@ -160,6 +160,36 @@ const realBench = compose(
   (y) => y.replaceAll('        port: 0', '        port: 22'),
 );
 
+/** att1 and att2 as channels 1 and 2 of one unit named once under attenuatorUnits (the unit form). */
+const unitForm = (y: string): string =>
+  y.replace(
+    /    attenuators:\n[\s\S]*?(?=    traffic:)/,
+    `    attenuatorUnits:
+      rc4dat1:
+        model: RC4DAT-6G-95
+        protocol: telnet
+        address: 127.0.0.1:0
+    attenuators:
+      att1:
+        unit: rc4dat1
+        channel: 1
+        path: ap1
+        fixedLossDb: 40
+      att2:
+        unit: rc4dat1
+        channel: 2
+        path: ap2
+        fixedLossDb: 39
+`,
+  );
+
+/** Both attenuators (older form) at one real address on a real bench: channels 1 and 2 of one RC4DAT. */
+const oneAddress = compose(
+  realBench,
+  (y) => y.replaceAll('model: RCDAT-6000-60', 'model: RC4DAT-6G-95').replaceAll('address: 127.0.0.1:0', 'address: 10.0.0.9:80'),
+  sub(['      att2:'], 'fixedLossDb: 40', 'fixedLossDb: 40\n        channel: 2'),
+);
+
 let tmp: string;
 let counter = 0;
 
@@ -273,8 +303,11 @@ describe('shipped inventory.yaml', () => {
     expect(bench.devices.ap1.auth).toEqual({ method: 'keyFile', keyFile: path.join(os.homedir(), '.ssh', 'rig_lab_ed25519') });
     expect(bench.devices.ap1.hostKeyFingerprint).toMatch(/^SHA256:/);
     expect(bench.devices.client.knownHosts).toBe(path.join(tmp, 'lab', 'known_hosts'));
-    expect(bench.attenuators.att2).toMatchObject({ model: 'RC4DAT-6G-95', channel: 2, safeDb: 95 });
-    expect(parseAddress(bench.attenuators.att1.address)).toEqual({ host: 'att1.lab.example', port: 80 });
+    // one RC4DAT named once, its channels 1 and 2 on the two paths
+    expect(bench.attenuators.att1).toMatchObject({ unit: 'rc4dat1', model: 'RC4DAT-6G-95', protocol: 'http', channel: 1, path: 'ap1', safeDb: 95 });
+    expect(bench.attenuators.att2).toMatchObject({ unit: 'rc4dat1', model: 'RC4DAT-6G-95', channel: 2, path: 'ap2', safeDb: 95 });
+    expect(parseAddress(bench.attenuators.att1.address)).toEqual({ host: 'rc4dat1.lab.example', port: 80 });
+    expect(attenuatorUnitKey('att1', bench.attenuators.att1)).toBe(attenuatorUnitKey('att2', bench.attenuators.att2));
   });
 });
 
@@ -302,6 +335,7 @@ describe('valid inventories', () => {
       dropLine(['    profile:'], 'recoveryPings:'),
       dropLine(['    profile:'], 'roamTimeoutS:'),
       dropLine(['    profile:'], 'graceS:'),
+      sub(['      att1:'], 'model: RCDAT-6000-60', 'model: RC4DAT-6G-95'),
       sub(['      att1:'], 'fixedLossDb: 40', 'fixedLossDb: 40\n        safeDb: 55.25\n        channel: 3'),
     );
     const { bench } = selectBench(await loadInventory(writeInventory(edit(BASE))));
@@ -367,6 +401,39 @@ describe('valid inventories', () => {
     const expected = lineOf(broken, 'user: "r;m"');
     expect(problemAt(err.message, file, 'benches.virtual.devices.ap1.user').line).toBe(expected);
     expect(problemAt(err.message, file, 'benches.virtual.devices.ap2.user').line).toBe(expected);
+  });
+});
+
+describe('attenuator units', () => {
+  it('the unit form: model, protocol and address come from the unit; safeDb from the attenuator, else the unit, else the profile', async () => {
+    const edit = compose(
+      unitForm,
+      sub(['      rc4dat1:'], 'address: 127.0.0.1:0', 'address: 127.0.0.1:0\n        safeDb: 50'),
+      sub(['      att2:'], 'fixedLossDb: 39', 'fixedLossDb: 39\n        safeDb: 55.25'),
+    );
+    const { bench } = selectBench(await loadInventory(writeInventory(edit(BASE))));
+    expect(bench.attenuatorUnits).toEqual({ rc4dat1: { model: 'RC4DAT-6G-95', protocol: 'telnet', address: '127.0.0.1:0', safeDb: 50 } });
+    expect(bench.attenuators.att1).toEqual({
+      model: 'RC4DAT-6G-95', protocol: 'telnet', address: '127.0.0.1:0', channel: 1, path: 'ap1', fixedLossDb: 40, safeDb: 50, unit: 'rc4dat1',
+    });
+    expect(bench.attenuators.att2).toMatchObject({ unit: 'rc4dat1', channel: 2, path: 'ap2', fixedLossDb: 39, safeDb: 55.25 });
+    // port 0 (the virtual rig picks it): the named unit is still one unit
+    expect(attenuatorUnitKey('att1', bench.attenuators.att1)).toBe(attenuatorUnitKey('att2', bench.attenuators.att2));
+
+    const { bench: noUnitSafe } = selectBench(await loadInventory(writeInventory(unitForm(BASE))));
+    expect(noUnitSafe.attenuators.att1.safeDb).toBe(60); // profile.range.maxDb
+  });
+
+  it('the older form keeps working: one real address is one unit (host case aside), port 0 attenuators are units of their own', async () => {
+    const { bench } = selectBench(await loadInventory(writeInventory(oneAddress(BASE))));
+    expect(bench.attenuatorUnits).toBeUndefined();
+    expect(bench.attenuators.att1).toEqual({ model: 'RC4DAT-6G-95', protocol: 'http', address: '10.0.0.9:80', channel: 1, path: 'ap1', fixedLossDb: 40, safeDb: 60 });
+    expect(bench.attenuators.att2).toMatchObject({ address: '10.0.0.9:80', channel: 2 });
+    expect(attenuatorUnitKey('att1', bench.attenuators.att1)).toBe(attenuatorUnitKey('att2', bench.attenuators.att2));
+    expect(attenuatorUnitKey('a', { address: 'RC4DAT.lab:80' })).toBe(attenuatorUnitKey('b', { address: 'rc4dat.lab:80' }));
+
+    const { bench: virtualBench } = selectBench(await loadInventory(writeInventory(BASE)));
+    expect(attenuatorUnitKey('att1', virtualBench.attenuators.att1)).not.toBe(attenuatorUnitKey('att2', virtualBench.attenuators.att2));
   });
 });
 
@@ -459,6 +526,18 @@ const cases: BadCase[] = [
   { name: 'attenuator path ap3', edit: sub(['      att2:'], 'path: ap2', 'path: ap3'), path: `${B}.attenuators.att2.path`, lineAt: ['      att2:', 'path:'] },
   { name: 'no attenuator on ap2', edit: sub(['      att2:'], 'path: ap2', 'path: ap1'), path: `${B}.attenuators`, lineAt: ['    attenuators:'], says: /path: ap2/ },
   { name: 'two attenuators on one unit channel', edit: compose(realBench, (y) => y.replaceAll('address: 127.0.0.1:0', 'address: 10.0.0.9:80')), path: `${B}.attenuators.att2`, lineAt: ['      att2:'], says: /att1/ },
+  { name: 'attenuator naming an unknown unit', edit: compose(unitForm, sub(['      att2:'], 'unit: rc4dat1', 'unit: rc4dat9')), path: `${B}.attenuators.att2.unit`, lineAt: ['      att2:', 'unit:'], says: /expected the name of a unit under attenuatorUnits \(rc4dat1\), got "rc4dat9"/ },
+  { name: 'a unit and no attenuatorUnits', edit: compose(unitForm, dropBlock([], '    attenuatorUnits:')), path: `${B}.attenuators.att1.unit`, lineAt: ['      att1:', 'unit:'], says: /\(none defined\), got "rc4dat1"/ },
+  { name: 'a channel the unit model does not have', edit: compose(unitForm, sub(['      att2:'], 'channel: 2', 'channel: 5')), path: `${B}.attenuators.att2.channel`, lineAt: ['      att2:', 'channel:'], says: /expected a channel of the RC4DAT-6G-95, 1\.\.4, got 5/ },
+  { name: 'channel 2 of a one-channel model', edit: sub(['      att2:'], 'fixedLossDb: 40', 'fixedLossDb: 40\n        channel: 2'), path: `${B}.attenuators.att2.channel`, lineAt: ['      att2:', 'channel:'], says: /the RCDAT-6000-60 has one channel\), got 2/ },
+  { name: 'both unit and address', edit: compose(unitForm, sub(['      att1:'], 'unit: rc4dat1', 'unit: rc4dat1\n        address: 127.0.0.1:0')), path: `${B}.attenuators.att1.address`, lineAt: ['      att1:', 'address:'], says: /expected no address next to unit: \(attenuatorUnits\.rc4dat1 gives it\)/ },
+  { name: 'neither unit nor model', edit: dropLine(['      att1:'], 'model:'), path: `${B}.attenuators.att1.model`, lineAt: ['      att1:'], says: /required key missing \(expected model, protocol and address, or unit: naming one of attenuatorUnits\)/ },
+  { name: 'one address, two models', edit: compose(oneAddress, sub(['      att2:'], 'model: RC4DAT-6G-95', 'model: RC8DAT-6G-95')), path: `${B}.attenuators.att2.model`, lineAt: ['      att2:', 'model:'], says: /expected model RC4DAT-6G-95 \(attenuator att1 at the same address 10\.0\.0\.9:80 says RC4DAT-6G-95: one unit has one model\), got "RC8DAT-6G-95"/ },
+  { name: 'one address, two protocols', edit: compose(oneAddress, sub(['      att2:'], 'protocol: http', 'protocol: telnet')), path: `${B}.attenuators.att2.protocol`, lineAt: ['      att2:', 'protocol:'], says: /expected protocol http \(attenuator att1 at the same address .* one unit has one protocol\), got "telnet"/ },
+  { name: 'two units at one address', edit: compose(unitForm, realBench, (y) => y.replace('address: 127.0.0.1:0', 'address: 10.0.0.9:23'), sub(['    attenuatorUnits:'], '    attenuators:', '      rc4dat2:\n        model: RC4DAT-6G-95\n        protocol: telnet\n        address: 10.0.0.9:23\n    attenuators:')), path: `${B}.attenuatorUnits.rc4dat2.address`, lineAt: ['      rc4dat2:', 'address:'], says: /different address than unit rc4dat1/ },
+  { name: 'unit address port 0 on a real bench', edit: compose(unitForm, realBench), path: `${B}.attenuatorUnits.rc4dat1.address`, lineAt: ['      rc4dat1:', 'address:'], says: /0 only on a virtual bench/ },
+  { name: 'two attenuators on one channel of a unit', edit: compose(unitForm, sub(['      att2:'], 'channel: 2', 'channel: 1')), path: `${B}.attenuators.att2`, lineAt: ['      att2:'], says: /att1 \(same unit and channel\)/ },
+  { name: 'typo in a unit', edit: compose(unitForm, sub(['      rc4dat1:'], 'protocol: telnet', 'protocol: telnet\n        chanels: 4')), path: `${B}.attenuatorUnits.rc4dat1.chanels`, lineAt: ['chanels:'], says: /unknown key/ },
   { name: 'fixedLossDb negative', edit: sub(['      att1:'], 'fixedLossDb: 40', 'fixedLossDb: -1'), path: `${B}.attenuators.att1.fixedLossDb`, lineAt: ['      att1:', 'fixedLossDb:'] },
   { name: 'safeDb not a 0.25 step', edit: sub(['      att2:'], 'fixedLossDb: 40', 'fixedLossDb: 40\n        safeDb: 60.1'), path: `${B}.attenuators.att2.safeDb`, lineAt: ['safeDb:'] },
   { name: 'attenuator name with a slash', edit: sub(['    attenuators:'], '      att2:', '      att/2:'), path: `${B}.attenuators["att/2"]`, lineAt: ['att/2:'] },

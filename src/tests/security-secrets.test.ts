@@ -168,7 +168,7 @@ describe.skipIf(sshdWhy && process.env.RIG_REAL_SSH !== '1')('OpenSSH sshd with 
       expect(r.code).toBe(3);
       expect(r.stderr).not.toMatch(/\n\s+at /);
       if (label === 'wrong') expect(r.stderr + readSummary(reports)).toContain('authentication failed');
-      else expect(r.stderr).toMatch(/bench failure: attenuator "att1"/); // logged in, then the (absent) attenuator
+      else expect(r.stderr).toMatch(/bench failure: attenuator unit "att1\+att2" \(RC4DAT-6G-95 at http:\/\/127\.0\.0\.1:9; channel 1: att1, channel 2: att2\)/); // logged in, then the (absent) attenuator unit
       expect(filesUnder(reports).some((f) => f.endsWith('summary.json'))).toBe(true);
       expectNoSecret([pw, password, psk], runOutputs(reports, r));
     }

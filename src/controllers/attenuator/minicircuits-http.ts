@@ -14,7 +14,7 @@
 import * as http from 'node:http';
 import { BenchError, ConfigError, describeError } from '../../errors.ts';
 import type { Attenuator, AttenuatorDriverSpec, AttenuatorIdentity } from './types.ts';
-import { DEFAULT_ATTENUATOR_TIMEOUT_MS, NoReplyError, OperationQueue, checkSpecAddress, sendRetryingOnce, networkErrorText } from './transport-common.ts';
+import { DEFAULT_ATTENUATOR_TIMEOUT_MS, NoReplyError, OperationQueue, attenuatorLabel, checkSpecAddress, sendRetryingOnce, networkErrorText } from './transport-common.ts';
 
 export const MINICIRCUITS_STEP_DB = 0.25;
 /** Read-back tolerance. */
@@ -79,7 +79,7 @@ export class MiniCircuitsAttenuator implements Attenuator {
   private readonly transport: MiniCircuitsTransport;
   private readonly ops = new OperationQueue(() => new BenchError(`${this.label()}: used after close()`, { code: 'E_ATTENUATOR', subject: this.name }));
 
-  constructor(spec: AttenuatorDriverSpec, transport: MiniCircuitsTransport) {
+  constructor(private readonly spec: AttenuatorDriverSpec, transport: MiniCircuitsTransport) {
     const info = parseMiniCircuitsModel(spec.model);
     if (!info) {
       throw new ConfigError(
@@ -100,7 +100,7 @@ export class MiniCircuitsAttenuator implements Attenuator {
   }
 
   private label(): string {
-    return `attenuator "${this.name}" (${this.model} at ${this.transport.address})`;
+    return attenuatorLabel(this.spec, this.transport.address);
   }
 
   /** Run one operation at a time: a set and its read-back never interleave with another request. */

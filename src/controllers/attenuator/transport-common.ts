@@ -36,6 +36,20 @@ export function networkErrorText(err: unknown): string {
 }
 
 
+/**
+ * How errors name a unit: `attenuator "att1" (RCDAT-6000-60 at http://...)` for a unit that
+ * is one inventory attenuator; `attenuator unit "rc4dat1" (RC4DAT-6G-95 at telnet://...;
+ * channel 1: att1, channel 2: att2)` for a unit whose channels are several.
+ */
+export function attenuatorLabel(spec: Pick<AttenuatorDriverSpec, 'name' | 'model' | 'members'>, address: string): string {
+  const members = spec.members ?? [];
+  if (members.length === 0 || (members.length === 1 && members[0].name === spec.name)) {
+    return `attenuator "${spec.name}" (${spec.model} at ${address})`;
+  }
+  const channels = [...members].sort((a, b) => a.channel - b.channel || a.name.localeCompare(b.name)).map((m) => `channel ${m.channel}: ${m.name}`);
+  return `attenuator unit "${spec.name}" (${spec.model} at ${address}; ${channels.join(', ')})`;
+}
+
 export function checkSpecAddress(spec: AttenuatorDriverSpec): void {
   if (!spec.host || typeof spec.host !== 'string') {
     throw new ConfigError(`attenuator "${spec.name}": no host`, { subject: spec.name });

@@ -38,7 +38,13 @@ export interface Attenuator {
 }
 
 export interface AttenuatorDriverSpec {
+  /** Inventory name: the attenuator's, or the unit's when several attenuators are its channels. */
   name: string;
+  /**
+   * The inventory attenuators that are channels of this unit, when it has several (or a
+   * name of its own): error messages name them beside the unit.
+   */
+  members?: { name: string; channel: number }[];
   model: string;
   protocol: 'http' | 'telnet';
   host: string;

@@ -23,7 +23,7 @@
  *   8310-series model when the inventory names just the family.
  */
 import { BenchError, ConfigError, describeError } from '../../errors.ts';
-import { DEFAULT_ATTENUATOR_TIMEOUT_MS, NoReplyError, OperationQueue, checkSpecAddress, sendRetryingOnce } from './transport-common.ts';
+import { DEFAULT_ATTENUATOR_TIMEOUT_MS, NoReplyError, OperationQueue, attenuatorLabel, checkSpecAddress, sendRetryingOnce } from './transport-common.ts';
 import { PromptTelnetTransport } from './prompt-telnet-transport.ts';
 import type { Attenuator, AttenuatorDriverSpec, AttenuatorIdentity } from './types.ts';
 
@@ -67,7 +67,7 @@ export class Weinschel8310Attenuator implements Attenuator {
   private config: Weinschel8310ChannelConfig[] | null = null;
   private readonly ops = new OperationQueue(() => new BenchError(`${this.label()}: used after close()`, { code: 'E_ATTENUATOR', subject: this.name }));
 
-  constructor(spec: AttenuatorDriverSpec, transport: Weinschel8310Transport) {
+  constructor(private readonly spec: AttenuatorDriverSpec, transport: Weinschel8310Transport) {
     const family = weinschel8310Model(spec.model);
     if (!family) {
       throw new ConfigError(
@@ -91,7 +91,7 @@ export class Weinschel8310Attenuator implements Attenuator {
   }
 
   private label(): string {
-    return `attenuator "${this.name}" (${this.model} at ${this.transport.address})`;
+    return attenuatorLabel(this.spec, this.transport.address);
   }
 
   /** One operation at a time: a set and its read-back never interleave with another request. */

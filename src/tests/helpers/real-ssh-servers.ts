@@ -392,8 +392,8 @@ export function writeRealInventory(
           client: dev('client', 'client', { interface: 'ath0', radio: 'wifi0' }),
         },
         attenuators: {
-          att1: { model: 'RCDAT-6000-60', protocol: 'http', address: '127.0.0.1:9', path: 'ap1', fixedLossDb: 40 },
-          att2: { model: 'RCDAT-6000-60', protocol: 'http', address: '127.0.0.1:9', channel: 2, path: 'ap2', fixedLossDb: 40 },
+          att1: { model: 'RC4DAT-6G-95', protocol: 'http', address: '127.0.0.1:9', path: 'ap1', fixedLossDb: 40 },
+          att2: { model: 'RC4DAT-6G-95', protocol: 'http', address: '127.0.0.1:9', channel: 2, path: 'ap2', fixedLossDb: 40 },
         },
         traffic: { target: '192.0.2.10', intervalS: 0.2 },
         profile: { stepDb: 2, stepDelayS: 1, range: { minDb: 10, maxDb: 60 }, roamTimeoutS: 90 },
