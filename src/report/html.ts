@@ -8,7 +8,17 @@ import { escapeHtml, jsonForScript, scriptForHtml } from './escape.ts';
 const here = new URL('./client/', import.meta.url);
 const require = createRequire(import.meta.url);
 
-export type PageKind = 'report' | 'index';
+export type PageKind = 'report' | 'index' | 'merged';
+
+/** Each kind of page's entry point in client/. */
+const ENTRY: Record<PageKind, string> = { report: 'report.ts', index: 'index-page.ts', merged: 'merged-page.ts' };
+
+/** What a reader without JavaScript is told. */
+const NOSCRIPT: Record<PageKind, string> = {
+  report: 'This report draws itself with JavaScript (inline, nothing is fetched). Without it: summary.json, roams.csv and junit.xml in the same folder hold the figures.',
+  index: 'This report draws itself with JavaScript (inline, nothing is fetched). Without it: summary.json, roams.csv and junit.xml in the same folder hold the figures.',
+  merged: 'This report draws itself with JavaScript (inline, nothing is fetched). Without it: merged.json in the same folder holds the figures, and each run folder its own.',
+};
 
 const bundles = new Map<PageKind, string>();
 
@@ -19,7 +29,7 @@ const bundles = new Map<PageKind, string>();
 export function clientScript(kind: PageKind): string {
   let code = bundles.get(kind);
   if (code === undefined) {
-    const entry = new URL(kind === 'report' ? 'report.ts' : 'index-page.ts', here);
+    const entry = new URL(ENTRY[kind], here);
     const out = buildSync({
       entryPoints: [fileURLToPath(entry)],
       bundle: true,
@@ -79,7 +89,7 @@ export function renderPage(kind: PageKind, title: string, data: unknown): string
 <style>${styles()}</style>
 </head>
 <body>
-<noscript><p style="padding:1em">This report draws itself with JavaScript (inline, nothing is fetched). Without it: summary.json, roams.csv and junit.xml in the same folder hold the figures.</p></noscript>
+<noscript><p style="padding:1em">${escapeHtml(NOSCRIPT[kind])}</p></noscript>
 <div id="app"></div>
 <script type="application/json" id="rig-data">${jsonForScript(data)}</script>
 <script>${script}</script>

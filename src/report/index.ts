@@ -12,10 +12,13 @@ import type { IndexData, ReportData } from './data.ts';
 import { renderPage } from './html.ts';
 import { renderCsv, renderJunit } from './junit.ts';
 import { assertRunFolder, isRunFolder, loadRun } from './load.ts';
-import { buildReportData, PALETTE } from './model.ts';
+import { buildReportData } from './model.ts';
+import { trendSeries, variantColors } from './trend-series.ts';
 
 export { isRunFolder, loadRun } from './load.ts';
 export { buildReportData } from './model.ts';
+export { mergeReports, type MergeResult } from './merge.ts';
+export type { MergedData } from './merge-data.ts';
 export type { ReportData, IndexData } from './data.ts';
 
 export interface RunReportOptions {
@@ -78,28 +81,15 @@ export function indexDataFor(dir: string): IndexData {
     runs.push(indexEntry(runDir, name));
   }
   runs.sort((a, b) => (b.startedAt || b.id).localeCompare(a.startedAt || a.id) || b.id.localeCompare(a.id));
-  const variantNames = [...new Set(runs.flatMap((r) => r.variants.map((v) => v.name)))].sort((a, b) =>
-    a === 'stock' ? -1 : b === 'stock' ? 1 : a.localeCompare(b),
-  );
-  const colors: [string, string][] = variantNames.map((n, i) => [n, PALETTE[i % PALETTE.length]]);
+  const colors = variantColors(runs.flatMap((r) => r.variants.map((v) => v.name)));
   // Loss on one bench says nothing about another: one line per bench and variant when there are several benches.
-  const benches = [...new Set(runs.map((r) => r.bench))].sort();
-  const series: IndexData['series'] = [];
-  for (const bench of benches) {
-    for (const [variant, color] of colors) {
-      if (!runs.some((r) => r.bench === bench && r.variants.some((v) => v.name === variant))) continue;
-      const k = series.filter((x) => x.variant === variant).length;
-      series.push({ label: benches.length > 1 ? `${variant} on ${bench}` : variant, bench, variant, color: k === 0 ? color : shade(color, k) });
-    }
-  }
+  const benches = new Set(runs.map((r) => r.bench));
+  const series: IndexData['series'] = trendSeries(
+    runs.map((r) => ({ bench: r.bench, variants: r.variants.map((v) => v.name) })),
+    colors,
+    benches.size > 1,
+  );
   return { schema: 1, generator: `rig ${RIG_VERSION}`, runs, colors, series };
-}
-
-/** The same hue, darker for each further bench. */
-function shade(hex: string, k: number): string {
-  const f = Math.max(0.35, 1 - 0.3 * k);
-  const c = [1, 3, 5].map((i) => Math.round(parseInt(hex.slice(i, i + 2), 16) * f));
-  return `#${c.map((x) => x.toString(16).padStart(2, '0')).join('')}`;
 }
 
 function indexEntry(runDir: string, name: string): IndexData['runs'][number] {

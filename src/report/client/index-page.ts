@@ -3,12 +3,11 @@
  * per variant. The entry point html.ts bundles for the index page; reads the
  * data block and builds the page from it.
  */
-import uPlot from 'uplot';
-import { trendRange } from './trend-range.ts';
 import type { IndexData } from '../data.ts';
 import { append, h, section } from './dom.ts';
 import { dateTime, fmt } from './format.ts';
 import { readJson } from './page-data.ts';
+import { drawTrend } from './trend-chart.ts';
 
 function trend(data: IndexData): HTMLElement {
   const box = h('div', { class: 'chart', id: 'trend-chart' });
@@ -23,39 +22,12 @@ function trend(data: IndexData): HTMLElement {
   if (!runs.length) return el;
   requestAnimationFrame(() => {
     const x = runs.map((r) => Date.parse(r.startedAt) / 1000);
-    const xRange = trendRange(x);
-    const ys = data.series.map((sr) => runs.map((r) => (r.bench === sr.bench ? (r.variants.find((v) => v.name === sr.variant)?.median ?? null) : null)));
-    new uPlot(
-      {
-        width: Math.max(320, box.clientWidth),
-        height: 260,
-        series: [
-          { label: 'run', value: (_u, v, _s, i) => (v === null || i === null ? '–' : `${runs[i].id}`) },
-          ...data.series.map((sr): uPlot.Series => ({ label: sr.label, stroke: sr.color, width: 2, spanGaps: true, points: { show: true, size: 7, fill: sr.color }, value: (_u, v) => fmt(v, 1) })),
-        ],
-        // The x range from the runs themselves, fixed: an hour either side of a single run (uPlot's own
-        // auto-range for one point spans years), 3% either side of several.
-        scales: { x: { time: true, auto: false, range: () => xRange }, y: { range: (_u, _lo, hi) => [0, Math.max(1, (hi ?? 1) * 1.15)] } },
-        axes: [
-          {
-            // Room for a YYYY-MM-DD label between ticks: labels never sit on top of each other.
-            space: 110,
-            // UTC, 24-hour, like every time in the reports.
-            values: (u, splits) => {
-              const span = (u.scales.x.max ?? 0) - (u.scales.x.min ?? 0);
-              return splits.map((s) => {
-                const iso = new Date(s * 1000).toISOString();
-                return span > 3 * 86400 ? iso.slice(0, 10) : span > 3600 ? iso.slice(5, 16).replace('T', ' ') : iso.slice(11, 19);
-              });
-            },
-          },
-          { label: 'median lost per roam' },
-        ],
-        tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC'),
-      },
-      [x, ...ys] as uPlot.AlignedData,
-      box,
-    );
+    const lines = data.series.map((sr) => ({
+      label: sr.label,
+      color: sr.color,
+      values: runs.map((r) => (r.bench === sr.bench ? (r.variants.find((v) => v.name === sr.variant)?.median ?? null) : null)),
+    }));
+    drawTrend(box, x, lines, (i) => runs[i].id);
   });
   return el;
 }

@@ -3,18 +3,19 @@ import { h, type Child } from './dom.ts';
 import { fmt, withResolution } from './format.ts';
 import type { Row } from './rows.ts';
 
-export interface Column {
+/** A column of a sortable table (the roam table's rows by default; the merged report's table has its own). */
+export interface Column<R = Row> {
   key: string;
   label: string;
   title?: string;
   /** Right-aligned, and sorted largest first on the first click. */
   num?: boolean;
-  sort: (r: Row) => number | string;
-  cell: (r: Row) => Child;
+  sort: (r: R) => number | string;
+  cell: (r: R) => Child;
 }
 
 /** Unknown numbers sort after every known one. */
-const cmpNullLast = (x: number | null): number => (x === null ? Number.POSITIVE_INFINITY : x);
+export const cmpNullLast = (x: number | null): number => (x === null ? Number.POSITIVE_INFINITY : x);
 
 /** The columns, in order; `colorOf` gives a variant's swatch colour. */
 export function roamColumns(colorOf: (variant: string) => string): Column[] {

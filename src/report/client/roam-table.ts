@@ -70,11 +70,7 @@ export function createRoamTable(view: ReportView): RoamTableControl {
       btn('next ›', 'next', state.page + 1, state.page >= pages - 1),
       btn('»', 'last', pages - 1, state.page >= pages - 1),
     ]);
-    for (const th of Array.from(headRow.children) as HTMLElement[]) {
-      const on = th.dataset.key === state.sortKey;
-      th.setAttribute('aria-sort', on ? (state.sortDir > 0 ? 'ascending' : 'descending') : 'none');
-      (th.querySelector('.arrow') as HTMLElement).textContent = on ? (state.sortDir > 0 ? ' ▲' : ' ▼') : '';
-    }
+    markSortHeaders(headRow, state);
   }
 
   function update(): void {
@@ -129,8 +125,17 @@ function filterControls(rows: readonly Row[]): { variant: HTMLSelectElement; dir
   };
 }
 
-/** A sortable column header: a click (or Enter / Space) sorts by it, again reverses. */
-function headerCell(c: Column, state: TableState, update: () => void): HTMLElement {
+/** Show which header the rows are sorted by, and which way (aria-sort and an arrow). */
+export function markSortHeaders(headRow: HTMLElement, order: RoamOrder): void {
+  for (const th of Array.from(headRow.children) as HTMLElement[]) {
+    const on = th.dataset.key === order.sortKey;
+    th.setAttribute('aria-sort', on ? (order.sortDir > 0 ? 'ascending' : 'descending') : 'none');
+    (th.querySelector('.arrow') as HTMLElement).textContent = on ? (order.sortDir > 0 ? ' ▲' : ' ▼') : '';
+  }
+}
+
+/** A sortable column header (of any table): a click (or Enter / Space) sorts by it, again reverses; back to the first page. */
+export function headerCell<R>(c: Column<R>, state: RoamOrder & { page?: number }, update: () => void): HTMLElement {
   const th = h('th', { 'data-key': c.key, class: `${c.num ? '' : 'l'} sortable`, title: c.title ?? `sort by ${c.label}`, tabindex: 0, 'aria-sort': 'none' }, c.label, h('span', { class: 'arrow' }));
   const act = (): void => {
     if (state.sortKey === c.key) state.sortDir = -state.sortDir;
@@ -138,7 +143,7 @@ function headerCell(c: Column, state: TableState, update: () => void): HTMLEleme
       state.sortKey = c.key;
       state.sortDir = c.num || c.key === 'result' ? -1 : 1;
     }
-    state.page = 0;
+    if (state.page !== undefined) state.page = 0;
     update();
   };
   th.addEventListener('click', act);
