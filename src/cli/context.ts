@@ -4,6 +4,7 @@
  * src/cli/commands/ and register themselves on the program (main.ts lists them).
  */
 import { InvalidArgumentError, type Command } from 'commander';
+import type { Paint } from './colour.ts';
 
 export interface CliContext {
   out(s: string): void;
@@ -11,6 +12,15 @@ export interface CliContext {
   /** The stream progress bars draw on (a TTY or not). */
   readonly stderr: NodeJS.WriteStream;
   setExitCode(code: number): void;
+  /** --quiet: only results and errors; --verbose: also every log line of the bench. */
+  quiet(): boolean;
+  verbose(): boolean;
+  /** Where the bench's log lines go: stderr with --verbose, nowhere otherwise. */
+  log(message: string): void;
+  /** Colours for stdout and stderr: plain unless that stream is a terminal that wants them (colour.ts). */
+  readonly paint: { out: Paint; err: Paint };
+  /** Is stdout a terminal (tables there, JSON where a command prints JSON otherwise)? */
+  readonly stdoutIsTTY: boolean;
 }
 
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;

@@ -14,6 +14,8 @@ export interface LabUpOptions {
   groundTruth?: string;
   for?: number;
   fault?: string[];
+  /** JSON lines instead of text: one `ready` object with every endpoint, one `stopped` object. */
+  json?: boolean;
   out: (s: string) => void;
 }
 
@@ -33,21 +35,25 @@ export async function labUp(o: LabUpOptions): Promise<number> {
   if (faults.some((f) => f.atRoam !== undefined)) throw new UsageError('--fault: a standalone rig has no roam numbers: give the time as @SECONDSs');
   const lab = await startLab({ bench, faults, firmware: o.firmware, timeScale: o.timeScale ?? 1, groundTruthFile: o.groundTruth && resolve(o.groundTruth) });
   const e = lab.endpoints;
-  o.out(`virtual rig for bench ${name} (time scale ${lab.timeScale}, client firmware ${o.firmware ?? bench.virtual.firmware})\n`);
+  const text = o.json ? (): void => undefined : o.out;
+  text(`virtual rig for bench ${name} (time scale ${lab.timeScale}, client firmware ${o.firmware ?? bench.virtual.firmware})\n`);
   for (const [dev, d] of Object.entries(e.devices)) {
     const auth = bench.devices[dev as 'ap1'].auth;
     const key = auth.method === 'keyFile' ? ` -i ${auth.keyFile}` : '';
-    o.out(`  ${dev.padEnd(7)} ssh -p ${d.port}${key} ${bench.devices[dev as 'ap1'].user}@${d.host}   host key ${d.hostKeyFingerprint}\n`);
+    text(`  ${dev.padEnd(7)} ssh -p ${d.port}${key} ${bench.devices[dev as 'ap1'].user}@${d.host}   host key ${d.hostKeyFingerprint}\n`);
   }
   for (const [att, a] of Object.entries(e.attenuators)) {
     const http = a.httpPort ? `http://${a.host}:${a.httpPort}/:ATT?` : '';
     const telnet = a.telnetPort ? `telnet ${a.host} ${a.telnetPort}` : '';
-    o.out(`  ${att.padEnd(7)} ${[http, telnet].filter(Boolean).join('   ')}\n`);
+    text(`  ${att.padEnd(7)} ${[http, telnet].filter(Boolean).join('   ')}\n`);
   }
   if (o.writeInventory) {
     // The same bench, pointing at the running rig, no longer started in-process.
-    const { virtual: _v, ...rest } = bench;
+    // Units are written in the older form (model, protocol and address on each attenuator):
+    // the channels of one unit share the unit's real port, which groups them again.
+    const { virtual: _v, attenuatorUnits: _u, ...rest } = bench as typeof bench & { attenuatorUnits?: unknown };
     void _v;
+    void _u;
     const devices = Object.fromEntries(
       Object.entries(bench.devices).map(([n, d]) => {
         const auth = d.auth.method === 'keyFile' ? { keyFile: d.auth.keyFile } : d.auth.method === 'password' ? { passwordEnv: d.auth.passwordEnv } : { agent: true };
@@ -55,24 +61,53 @@ export async function labUp(o: LabUpOptions): Promise<number> {
       }),
     );
     const attenuators = Object.fromEntries(
-      Object.entries(bench.attenuators).map(([n, a]) => [n, { ...a, address: `${e.attenuators[n].host}:${e.attenuators[n].port}` }]),
+      Object.entries(bench.attenuators).map(([n, { unit: _unit, ...a }]) => {
+        void _unit;
+        return [n, { ...a, address: `${e.attenuators[n].host}:${e.attenuators[n].port}` }];
+      }),
     );
     const inv = { version: 1, defaultBench: name, benches: { [name]: { ...rest, devices, attenuators } } };
     writeFileSync(resolve(o.writeInventory), `# Written by \`rig lab up\`: the running virtual rig (time scale ${lab.timeScale}).\n${stringify(inv)}`);
-    o.out(`inventory for this rig: ${o.writeInventory}\n`);
+    text(`inventory for this rig: ${o.writeInventory}\n`);
   }
-  o.out('Ctrl-C stops it.\n');
-  await new Promise<void>((done) => {
-    const timer = o.for ? setTimeout(() => stop(), o.for * 1000) : undefined;
-    const stop = (): void => {
+  if (o.json) {
+    const devices = Object.fromEntries(
+      Object.entries(e.devices).map(([n, d]) => {
+        const auth = bench.devices[n as 'ap1'].auth;
+        return [n, { host: d.host, port: d.port, user: bench.devices[n as 'ap1'].user, keyFile: auth.method === 'keyFile' ? auth.keyFile : null, hostKeyFingerprint: d.hostKeyFingerprint }];
+      }),
+    );
+    const attenuators = Object.fromEntries(Object.entries(e.attenuators).map(([n, a]) => [n, { host: a.host, httpPort: a.httpPort ?? null, telnetPort: a.telnetPort ?? null }]));
+    o.out(JSON.stringify({ event: 'ready', bench: name, timeScale: lab.timeScale, firmware: o.firmware ?? bench.virtual.firmware, pid: process.pid, devices, attenuators, inventory: o.writeInventory ? resolve(o.writeInventory) : null }) + '\n');
+  }
+  text('Ctrl-C stops it.\n');
+  // Stopped by a signal (here, or forwarded by npx / npm run), by --for, or because the
+  // process that started it went away without forwarding anything (its parent changed).
+  const why = await new Promise<'for' | 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'parent'>((done) => {
+    const parent = process.ppid;
+    const timer = o.for ? setTimeout(() => stop('for'), o.for * 1000) : undefined;
+    const watch = setInterval(() => {
+      if (process.ppid !== parent) stop('parent');
+    }, 500);
+    const onInt = (): void => stop('SIGINT');
+    const onTerm = (): void => stop('SIGTERM');
+    const onHup = (): void => stop('SIGHUP');
+    function stop(reason: 'for' | 'SIGINT' | 'SIGTERM' | 'SIGHUP' | 'parent'): void {
       clearTimeout(timer);
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      done();
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
+      clearInterval(watch);
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
+      done(reason);
+    }
+    process.once('SIGINT', onInt);
+    process.once('SIGTERM', onTerm);
+    process.once('SIGHUP', onHup);
   });
   await lab.stop();
-  return 0;
+  const said = why === 'for' ? `after ${o.for} s (--for)` : why === 'parent' ? 'its parent process is gone' : why;
+  const code = why === 'for' ? 0 : why === 'SIGINT' ? 130 : why === 'SIGTERM' ? 143 : 129;
+  if (o.json) o.out(JSON.stringify({ event: 'stopped', reason: why, exitCode: code }) + '\n');
+  else o.out(`virtual rig stopped: ${said}\n`);
+  return code;
 }

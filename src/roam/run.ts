@@ -10,10 +10,11 @@ import { RigError, UsageError, describeError } from '../errors.ts';
 import { loadInventory, selectBench } from '../inventory/load.ts';
 import { thresholdsFor } from '../inventory/schema.ts';
 import { RunFolder } from '../record/run-folder.ts';
-import type { RoamRecord, RunSummary } from '../record/schema.ts';
+import type { RoamRecord, RunPlan, RunSummary } from '../record/schema.ts';
 import { summarizeVariant } from '../record/summary.ts';
 import { RIG_VERSION } from '../version.ts';
 import { LiveBench } from './live-bench.ts';
+import { openRunLog } from './run-log.ts';
 import { planRun, secretFromEnv } from './plan.ts';
 
 export interface RoamOptions {
@@ -47,6 +48,21 @@ export interface RunResult {
   exitCode: number;
 }
 
+/** The run folder: a new one under the reports folder, or the one to resume. A path that cannot be a folder is a usage error. */
+function openFolder(opts: RoamOptions, inventoryDir: string, plan: RunPlan): RunFolder {
+  const dir = opts.resume ? resolve(opts.resume) : join(resolve(opts.reportsDir ?? join(inventoryDir, 'reports')), RunFolder.newRunId(plan.bench));
+  try {
+    return opts.resume ? new RunFolder(dir) : new RunFolder(dir, plan);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOTDIR' || code === 'EEXIST' || code === 'EACCES' || code === 'EROFS' || code === 'ENOENT') {
+      const why = code === 'ENOTDIR' || code === 'EEXIST' ? 'a file is in the way' : code === 'ENOENT' ? 'it does not exist' : 'no permission to write there';
+      throw new UsageError(`${opts.resume ? '--resume' : '--reports'}: cannot use ${dir} as a run folder (${why})`, 'E_REPORTS_DIR');
+    }
+    throw err;
+  }
+}
+
 export async function runRoam(opts: RoamOptions): Promise<RunResult> {
   if (typeof opts.provision !== 'function') throw new UsageError('runRoam: say how to provision the bench (realBench, or the virtual rig for a virtual bench)');
   const plan = await planRun(opts);
@@ -54,15 +70,22 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
   const { bench } = selectBench(loaded, plan.bench);
   const psk = bench.security.mode === 'wpa-psk' ? secretFromEnv(bench.security.pskEnv) : null;
 
-  const folder = opts.resume
-    ? new RunFolder(resolve(opts.resume))
-    : new RunFolder(join(resolve(opts.reportsDir ?? join(loaded.dir, 'reports')), RunFolder.newRunId(plan.bench)), plan);
+  const folder = openFolder(opts, loaded.dir, plan);
   const records: RoamRecord[] = folder.recoverRoams();
+  const runLog = openRunLog(folder.dir);
+  runLog.info(opts.resume ? 'run resumed' : 'run started', { bench: plan.bench, variants: plan.variants, count: plan.count, timeScale: plan.timeScale, recordsSoFar: records.length });
+  const log = (message: string): void => {
+    runLog.info(message);
+    opts.log?.(message);
+  };
   const live = new LiveBench(bench, plan, folder, psk, {
     provision: opts.provision,
     signal: opts.signal,
-    log: opts.log,
-    progress: (message) => opts.onProgress?.({ kind: 'setup', message }),
+    log,
+    progress: (message) => {
+      runLog.info(message);
+      opts.onProgress?.({ kind: 'setup', message });
+    },
   });
   const summary: RunSummary = {
     runDir: folder.dir,
@@ -108,6 +131,7 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
           live.endCycle(record.index);
           records.push(record);
           folder.appendRoam(record);
+          runLog.info(record.valid ? 'roam measured' : 'roam invalid', { index: record.index, variant, direction: record.direction, lost: record.lost, reason: record.invalidReason });
           opts.onProgress?.({ kind: 'roam', record, done: records.length, total });
         }
         if (opts.signal?.aborted) break;
@@ -124,6 +148,8 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
     summary.lostOutsideCycles = live.lostOutsideCycles(records);
   }
   if (fatal) {
+    runLog.warn('run failed', { error: describeError(fatal) });
+    runLog.close();
     folder.close();
     throw fatal;
   }
@@ -132,6 +158,8 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
   summary.variants = plan.variants.map((v) => summarizeVariant(v, records.filter((r) => r.variant === v), thresholdsFor(bench.thresholds, v)));
   if (summary.verdict === 'passed' && summary.variants.some((v) => v.failures.length > 0)) summary.verdict = 'failed';
   folder.writeSummary(summary);
+  runLog.info('run ended', { verdict: summary.verdict, benchFailure: summary.benchFailure, roams: records.length });
+  runLog.close();
   folder.close();
   const exitCode = summary.verdict === 'bench-failure' ? 3 : summary.verdict === 'interrupted' ? 130 : summary.verdict === 'failed' ? 1 : 0;
   return { runDir: folder.dir, summary, exitCode };

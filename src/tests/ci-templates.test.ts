@@ -277,7 +277,9 @@ describe('ci/systemd', () => {
 
   it('systemd-analyze verify accepts both units (and refuses a broken copy)', (ctx) => {
     const have = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' }).status === 0;
-    ctx.skip(!have, 'systemd-analyze is not installed on this machine (the structural checks above still ran)');
+    // .ci/run installs it (Debian's systemd package) where it is missing; elsewhere this says why it did not run.
+    ctx.skip(!have && process.env.CI !== 'true', 'systemd-analyze is not installed on this machine (the structural checks above still ran)');
+    expect(have, 'systemd-analyze on a CI machine (.ci/run installs it)').toBe(true);
     const verify = (...files: string[]) => spawnSync('systemd-analyze', ['verify', ...files], { encoding: 'utf8', timeout: 60_000 });
     const r = verify(SERVICE, TIMER);
     expect(r.status, r.stderr).toBe(0);
@@ -300,10 +302,7 @@ describe('the command line of the templates', () => {
     expect(readFileSync(join(CI, 'README.md'), 'utf8')).toMatch(/rig report merge DIR\.\.\. --out DIR/);
   });
 
-  it('run against the shipped virtual bench (--count 2): exit 0, junit.xml in the run folder', { timeout: 600_000 }, async (ctx) => {
-    const help = spawnSync(process.execPath, [BIN, 'nightly', '--help'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
-    ctx.skip(help.status !== 0, '`rig nightly` does not exist yet (the lead is adding it): `rig nightly --help` did not exit 0');
-
+  it('run against the shipped virtual bench (--count 2): exit 0, junit.xml in the run folder', { timeout: 600_000 }, async () => {
     // What a manual run for the virtual bench with count 2 would run, in a folder like a checkout.
     const { argv } = ghCommand({ matrix: { bench: 'virtual' }, inputs: { bench: 'virtual', count: 2 }, secrets: {} });
     expect(argv).toEqual(nightlyArgv('virtual', '2'));
@@ -318,7 +317,8 @@ describe('the command line of the templates', () => {
     expect(runs.length, readdirSync(reports).join(', ')).toBe(1);
     const junit = readFileSync(join(reports, runs[0].name, 'junit.xml'), 'utf8');
     expect(junit).toMatch(/<testsuites?\b/);
-    const json = JSON.parse(r.stdout) as { runDir?: string };
-    if (json.runDir !== undefined) expect(json.runDir).toContain(runs[0].name);
+    const json = JSON.parse(r.stdout) as { runDir: string; verdict: string };
+    expect(json.runDir).toBe(join(reports, runs[0].name));
+    expect(json.verdict).toBe('passed');
   });
 });

@@ -76,6 +76,10 @@ describe('rig roam interrupted', () => {
     expect(o.code, o.stderr.slice(-1500)).toBe(130);
     expect(o.stderr).not.toMatch(/\n\s+at /);
     checkRunFolder(o);
+    // Issue 10: it said only "stock: 2/2 roams valid"; it must say it was interrupted, how far, and how to go on.
+    const done = readFileSync(join(o.runDir, 'roams.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).length;
+    expect(o.stderr).toContain(`rig: interrupted (SIGINT) after ${done} of 100 roams; the records so far are in ${o.runDir}`);
+    expect(o.stderr).toContain(`rig: continue with: rig roam --resume ${o.runDir}`);
   });
 
   it('SIGTERM: exit 143, the same guarantees', async () => {

@@ -133,6 +133,9 @@ describe('rig inventory schema', () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe(`schema: ${out}\n`);
     expect(readFileSync(out, 'utf8')).toBe(COMMITTED_SCHEMA);
+    const j = await runCli(['inventory', 'schema', '--out', out, '--json']);
+    expect(j.code, j.stderr).toBe(0);
+    expect(JSON.parse(j.stdout)).toEqual({ schema: out });
   });
 
   it('--out into a folder that does not exist: exit 2, no stack trace', async () => {

@@ -4,6 +4,7 @@
  * Mini-Circuits HTTP protocol; `--write-inventory` writes an inventory that loads and
  * points at it; SIGINT and `--for` stop it, and its ports close.
  */
+import { spawn } from 'node:child_process';
 import { request as httpRequest } from 'node:http';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
@@ -141,15 +142,95 @@ describe('rig lab up (standalone virtual rig)', () => {
     expect(bench.attenuators.att2.address).toBe(`127.0.0.1:${lab.attenuators.att2.httpPort}`);
   });
 
-  it('SIGINT stops it: exit 0, its ports closed', async () => {
+  it('SIGINT stops it: exit 130 as documented for an interruption, says so, its ports closed', async () => {
     const ports = [...Object.values(lab.devices).map((d) => d.port), ...Object.values(lab.attenuators).map((a) => a.httpPort)];
     expect(await accepts(ports[0])).toBe(true);
     const t0 = performance.now();
     const code = await lab.stop(10_000);
-    expect(code, `signal ${lab.child.signalCode} after ${Math.round(performance.now() - t0)} ms; stderr: ${lab.stderr()}`).toBe(0);
+    // Issue 10: it used to exit 0 and print nothing.
+    expect(code, `signal ${lab.child.signalCode} after ${Math.round(performance.now() - t0)} ms; stderr: ${lab.stderr()}`).toBe(130);
+    expect(lab.stdout()).toMatch(/virtual rig stopped: SIGINT/);
     expect(lab.stderr()).not.toMatch(/\n\s+at /);
     for (const p of ports) expect(await accepts(p), `port ${p}`).toBe(false);
   });
+});
+
+describe('rig lab up --write-inventory on a bench with a multi-channel unit', () => {
+  it('writes each channel at the unit\'s one real port, in a form that loads and groups them again', async () => {
+    const dir = tempDir();
+    const written = join(dir, 'unit-lab.yaml');
+    const inv = inventoryCopy(dir, (doc) => {
+      const b = ['benches', 'virtual'];
+      doc.setIn([...b, 'attenuatorUnits'], doc.createNode({ rc4dat1: { model: 'RC4DAT-6G-95', protocol: 'telnet', address: '127.0.0.1:0' } }));
+      for (const [att, channel] of [['att1', 1], ['att2', 2]] as const) {
+        for (const k of ['model', 'protocol', 'address']) doc.deleteIn([...b, 'attenuators', att, k]);
+        doc.setIn([...b, 'attenuators', att, 'unit'], 'rc4dat1');
+        doc.setIn([...b, 'attenuators', att, 'channel'], channel);
+      }
+    });
+    const lab = await startLabProcess(['--inventory', inv, '--write-inventory', written, '--for', '120']);
+    try {
+      const { bench } = selectBench(await loadInventory(written));
+      const [a1, a2] = [bench.attenuators.att1, bench.attenuators.att2];
+      expect(a1.address).toMatch(/^127\.0\.0\.1:[1-9]\d*$/);
+      expect(a2.address).toBe(a1.address); // one unit, one port
+      expect([a1.channel, a2.channel]).toEqual([1, 2]);
+      expect([a1.model.toUpperCase(), a1.protocol]).toEqual(['RC4DAT-6G-95', 'telnet']);
+    } finally {
+      await lab.stop(5000);
+    }
+  }, 60_000);
+});
+
+/**
+ * Issue 10: started through npx, SIGINT to the npx process was swallowed by the shell npm
+ * runs bins with (dash holds it until its child exits), so the rig ran on. The project's
+ * .npmrc makes that shell bash, which runs the single command in its place.
+ */
+describe('rig lab up --json, started through npx and npm run: SIGINT to npm stops it as it does under node', () => {
+  interface Ready {
+    event: 'ready';
+    devices: Record<string, { host: string; port: number; hostKeyFingerprint: string }>;
+    attenuators: Record<string, { host: string; httpPort: number | null; telnetPort: number | null }>;
+  }
+  const launchers: [string, string, string[]][] = [
+    ['npx', 'npx', ['--yes', 'rig', 'lab', 'up', '--json', '--for', '120']],
+    ['npm run', 'npm', ['run', '--silent', 'rig', '--', 'lab', 'up', '--json', '--for', '120']],
+  ];
+  for (const [label, cmd, args] of launchers) {
+    it(`${label}: a ready line with every endpoint; SIGINT to npm: exit 130, a stopped line, every port closed`, async () => {
+      // Its own process group, so that a failing test can still stop npm, its shell and the rig.
+      const child = spawn(cmd, args, { cwd: ROOT, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, npm_config_update_notifier: 'false' } });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (err += d));
+      const exited = new Promise<number | null>((r) => child.once('exit', (code, sig) => r(code ?? (sig ? -1 : null))));
+      try {
+        const deadline = Date.now() + 60_000;
+        while (!/"event":"ready"/.test(out) && Date.now() < deadline && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+        const line = out.split('\n').find((l) => l.includes('"event":"ready"'));
+        expect(line, `stdout: ${out}\nstderr: ${err}`).toBeDefined();
+        const ready = JSON.parse(line!) as Ready;
+        expect(Object.keys(ready.devices).sort()).toEqual(['ap1', 'ap2', 'client']);
+        const ports = [...Object.values(ready.devices).map((d) => d.port), ...Object.values(ready.attenuators).map((a) => a.httpPort!)];
+        for (const p of ports) expect(await accepts(p), `port ${p}`).toBe(true);
+        child.kill('SIGINT'); // to npm, not to the rig
+        const code = await Promise.race([exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), 20_000))]);
+        expect(code, `stdout: ${out}\nstderr: ${err}`).toBe(130);
+        const stopped = JSON.parse(out.trim().split('\n').at(-1)!) as { event: string; reason: string; exitCode: number };
+        expect(stopped).toEqual({ event: 'stopped', reason: 'SIGINT', exitCode: 130 });
+        for (const p of ports) expect(await accepts(p), `port ${p}`).toBe(false);
+      } finally {
+        try {
+          process.kill(-child.pid!, 'SIGKILL');
+        } catch {
+          // the group is gone: nothing left running
+        }
+        await exited;
+      }
+    }, 120_000);
+  }
 });
 
 describe('rig lab up --for', () => {

@@ -405,6 +405,16 @@ describe.skipIf((sshdWhy && !REQUIRED) || !SSH)('rig trust against sshd (CLI)', 
     expect(readFileSync(kh, 'utf8')).toBe(before);
   });
 
+  it('--json: the result as one JSON document on stdout, the messages on stderr', async () => {
+    const other = join(dir, 'json-known-hosts');
+    const r = await runCli(['trust', 'ap1', '--inventory', inv, '--yes', '--known-hosts', other, '--json'], { timeoutMs: 60_000 });
+    expect(r.code, r.stderr).toBe(0);
+    const j = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(j).toMatchObject({ device: 'ap1', keyType: 'ssh-ed25519', fingerprint: sshd.hostKeys[0].fingerprint, recorded: true, file: other, exitCode: 0 });
+    expect(readFileSync(other, 'utf8')).toContain(`${j.line as string}\n`);
+    expect(r.stderr).toContain('presents a ssh-ed25519 host key');
+  });
+
   it('a device without knownHosts: shows the key and the line to pin, exit 2; --known-hosts FILE records there', async () => {
     const r = await runCli(['trust', 'ap2', '--inventory', inv, '--yes'], { timeoutMs: 60_000 });
     expect(r.code).toBe(2);

@@ -14,9 +14,11 @@ export const registerInventory: RegisterCommand = (program, ctx) => {
     .command('schema')
     .description("print the inventory's JSON Schema (what editors complete and check inventory.yaml with), or write it to a file")
     .option('-o, --out <file>', 'write it to this file (the repository keeps it as inventory.schema.json)')
-    .action(async (o: { out?: string }) => {
+    .option('--json', 'with --out, print {"schema": FILE} (without --out the output is the schema, JSON already)')
+    .action(async (o: { out?: string; json?: boolean }) => {
       const r = await inventorySchema({ out: o.out });
-      ctx.out(r.written !== undefined ? `schema: ${r.written}\n` : r.text);
+      if (r.written === undefined) ctx.out(r.text);
+      else ctx.out(o.json ? JSON.stringify({ schema: r.written }) + '\n' : `schema: ${r.written}\n`);
     });
 
   inventory

@@ -14,6 +14,7 @@ export const registerLab: RegisterCommand = (program, ctx) => {
     .option('--write-inventory <file>', 'write an inventory that points at the running rig')
     .option('--ground-truth <file>', 'where to write the ground truth (JSON lines)')
     .option('--for <seconds>', 'stop by itself after this many real seconds', positiveNumber)
+    .option('--json', 'JSON lines on stdout: {"event":"ready",...every endpoint} once it listens, {"event":"stopped",...} at the end')
     .option('--fault <spec>', 'inject a fault: KIND[:DEVICE|ATTENUATOR][@SECONDSs], repeatable (e.g. reboot:client@60s)', (v: string, acc: string[] = []) => [...acc, v])
     .action(async (o) => {
       ctx.setExitCode(await labUp({ ...o, out: ctx.out }));

@@ -2,6 +2,7 @@
 import { EXIT, UsageError } from '../../errors.ts';
 import { roam } from '../../api/roam.ts';
 import { createProgress } from '../progress.ts';
+import { readPlan } from '../../record/read.ts';
 import { positiveInt, positiveNumber, type RegisterCommand } from '../context.ts';
 
 export const registerRoam: RegisterCommand = (program, ctx) => {
@@ -20,7 +21,7 @@ export const registerRoam: RegisterCommand = (program, ctx) => {
     .action(async (o: { count?: number; inventory: string; bench?: string; firmware?: string; variants?: string[]; resume?: string; timeScale?: number; reports?: string; json?: boolean }) => {
       if (o.count === undefined && !o.resume) throw new UsageError('--count N is required (unless --resume RUN_DIR)');
       if (o.firmware && o.variants) throw new UsageError('give either --firmware or --variants, not both');
-      const progress = createProgress(ctx.stderr);
+      const progress = createProgress(ctx.stderr, { quiet: ctx.quiet() });
       const abort = new AbortController();
       const onInt = (): void => abort.abort('SIGINT');
       const onTerm = (): void => abort.abort('SIGTERM');
@@ -38,6 +39,7 @@ export const registerRoam: RegisterCommand = (program, ctx) => {
           reportsDir: o.reports,
           signal: abort.signal,
           onProgress: progress.onProgress,
+          log: ctx.log,
         });
         progress.stop();
         const s = result.summary;
@@ -67,11 +69,20 @@ export const registerRoam: RegisterCommand = (program, ctx) => {
           for (const v of s.variants) {
             ctx.out(`${v.variant}: ${v.valid}/${v.roams} roams valid; lost per roam median ${v.lostPerRoam.median ?? '–'}, max ${v.lostPerRoam.max ?? '–'}; ` +
               `outage median ${ms(v.outageMs.median)}; after association median ${ms(v.afterAssociationMs.median)}\n`);
-            for (const f of v.failures) ctx.out(`  threshold failed: ${f}\n`);
+            for (const f of v.failures) ctx.out(`  ${ctx.paint.out.red('threshold failed')}: ${f}\n`);
           }
           ctx.out(`report: ${result.runDir}/index.html\n`);
         }
-        if (s.benchFailure) ctx.err(`rig: bench failure: ${s.benchFailure}\n`);
+        if (s.benchFailure) ctx.err(`rig: ${ctx.paint.err.red('bench failure')}: ${s.benchFailure}\n`);
+        if (s.verdict === 'interrupted') {
+          const done = s.variants.reduce((n, v) => n + v.roams, 0);
+          const planned = resumePlanCount(result.runDir);
+          ctx.err(
+            `rig: ${ctx.paint.err.yellow('interrupted')} (${abort.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'}) after ${done}${planned ? ` of ${planned}` : ''} roams; ` +
+              `the records so far are in ${result.runDir}\n` +
+              `rig: continue with: rig roam --resume ${result.runDir}\n`,
+          );
+        }
         ctx.setExitCode(result.exitCode === 130 ? (abort.signal.reason === 'SIGTERM' ? EXIT.sigterm : EXIT.sigint) : result.exitCode);
       } finally {
         progress.stop();
@@ -80,3 +91,13 @@ export const registerRoam: RegisterCommand = (program, ctx) => {
       }
     });
 };
+
+/** How many roams the run was asked for in all (every variant), from its run.json. */
+function resumePlanCount(runDir: string): number | null {
+  try {
+    const p = readPlan(runDir);
+    return p.count * p.variants.length;
+  } catch {
+    return null;
+  }
+}

@@ -12,7 +12,13 @@ export const registerTrust: RegisterCommand = (program, ctx) => {
     .option('--known-hosts <file>', "known_hosts file to record in (default: the device's knownHosts)")
     .option('-y, --yes', 'record without asking (check the fingerprint first)')
     .option('--replace', 'replace a different key recorded for this host (a re-flashed board)')
-    .action(async (device: string, o: { inventory: string; bench?: string; knownHosts?: string; yes?: boolean; replace?: boolean }) => {
-      ctx.setExitCode((await trust({ device, ...o, out: ctx.out })).exitCode);
+    .option('--json', 'print the result as JSON (the messages go to stderr)')
+    .action(async (device: string, o: { inventory: string; bench?: string; knownHosts?: string; yes?: boolean; replace?: boolean; json?: boolean }) => {
+      const r = await trust({ device, ...o, out: o.json ? ctx.err : ctx.out });
+      if (o.json) {
+        const { type, fingerprint } = r.presented;
+        ctx.out(JSON.stringify({ device, keyType: type, fingerprint, recorded: r.recorded !== null, line: r.recorded, file: r.file ?? null, exitCode: r.exitCode }, null, 2) + '\n');
+      }
+      ctx.setExitCode(r.exitCode);
     });
 };
