@@ -405,11 +405,18 @@ export const FaultSchema = z.strictObject({
 });
 
 export const VirtualSchema = z.strictObject({
-  /** Model seconds per real second. */
-  timeScale: positive(100_000, 'expected model seconds per real second, > 0 and at most 100000'),
+  /**
+   * Which virtual lab: `madwifi`, the in-process model (rig/lab.ts); `hwsim`, a QEMU VM
+   * running Linux's mac80211_hwsim with hostapd and wpa_supplicant (rig/hwsim/), real
+   * time only.
+   */
+  kind: z.enum(['madwifi', 'hwsim'], msg('expected madwifi or hwsim')).default('madwifi'),
+  /** Model seconds per real second (a hwsim lab runs a real kernel: 1). */
+  timeScale: positive(100_000, 'expected model seconds per real second, > 0 and at most 100000').default(1),
   seed: z
     .number(msg('expected an integer seed'))
-    .int(msg('expected an integer seed')),
+    .int(msg('expected an integer seed'))
+    .default(0),
   /** Driver variant the virtual client runs (until flashing exists). */
   firmware: z.enum(['stock', 'patched'], msg('expected stock or patched')).default('stock'),
   /** Which ping the virtual client has. */
@@ -570,6 +577,9 @@ export const BenchSchema = BenchObjectSchema.superRefine((b, ctx) => {
   }
 
   checkAttenuators(b, isVirtual, ctx);
+  if (b.virtual?.kind === 'hwsim' && b.virtual.timeScale !== 1) {
+    ctx.addIssue({ code: 'custom', path: ['virtual', 'timeScale'], message: 'expected 1 (a hwsim lab runs a real kernel in real time)' });
+  }
 
   for (const ap of AP_NAMES) {
     if (!Object.values(b.attenuators).some((a) => a.path === ap)) {
