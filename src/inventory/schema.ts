@@ -147,6 +147,8 @@ export const ApWirelessSchema = z.strictObject({
     .int(msg(CHANNEL_EXPECT))
     .refine((c) => (c >= 1 && c <= 14) || (c >= 36 && c <= 165), msg(CHANNEL_EXPECT)),
   txPowerDbm: intIn(0, 30, 'expected a transmit power in dBm, an integer 0..30').default(18),
+  /** The bridge hostapd adds the AP's interface to (nl80211: hostapd.conf `bridge=`), e.g. br0. */
+  bridge: str(IFACE_RE, 'expected a bridge interface name like br0').optional(),
 });
 
 /**
