@@ -60,7 +60,8 @@ export class BenchSession {
 
   private radioSpec(n: DeviceName, shell: SshDevice) {
     const d = this.bench.devices[n];
-    return { shell, iface: d.wireless.interface, radio: d.wireless.radio, commandTimeoutMs: d.commandTimeoutS * 1000 };
+    const bridge = 'bridge' in d.wireless ? d.wireless.bridge : undefined;
+    return { shell, iface: d.wireless.interface, radio: d.wireless.radio, ...(bridge ? { bridge } : {}), commandTimeoutMs: d.commandTimeoutS * 1000 };
   }
 
   private stationFor(shell: SshDevice): Station {

@@ -7,6 +7,7 @@
 import { DriverRegistry } from './driver-registry.ts';
 import { MadwifiAccessPoint } from './madwifi/access-point.ts';
 import { MadwifiStation } from './madwifi/station.ts';
+import { Nl80211AccessPoint } from './nl80211/access-point.ts';
 import { Nl80211Station } from './nl80211/station.ts';
 import { GudeHttpPowerSwitch, type PowerSwitchSpec } from './power/gude-http.ts';
 import type { AccessPoint, PowerSwitch, Station } from './roles.ts';
@@ -20,6 +21,8 @@ export interface RadioDriverSpec {
   /** The wireless interface (madwifi: the VAP, ath0) and its radio (madwifi: wifi0). */
   iface: string;
   radio: string;
+  /** An AP's bridge (`wireless.bridge`), when the inventory names one. */
+  bridge?: string;
   commandTimeoutMs: number;
 }
 
@@ -30,4 +33,5 @@ export const powerSwitchDrivers = new DriverRegistry<PowerSwitchSpec, PowerSwitc
 stationDrivers.register('madwifi', (s) => new MadwifiStation(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
 stationDrivers.register('nl80211', (s) => new Nl80211Station(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
 accessPointDrivers.register('madwifi', (s) => new MadwifiAccessPoint(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
+accessPointDrivers.register('nl80211', (s) => new Nl80211AccessPoint(s.shell, { iface: s.iface, radio: s.radio, bridge: s.bridge, commandTimeoutMs: s.commandTimeoutMs }));
 powerSwitchDrivers.register('gude', (s) => new GudeHttpPowerSwitch(s));

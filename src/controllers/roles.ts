@@ -73,6 +73,23 @@ export interface AccessPoint {
   link(): Promise<LinkInfo>;
   /** MAC addresses (upper case) of the stations associated now. */
   stations(): Promise<string[]>;
+  /**
+   * Optional: ask the associated `station` (MAC) to move to `target` (an IEEE 802.11v BSS
+   * Transition Management request; the bss-transition roam trigger). A driver whose AP
+   * cannot (madwifi 0.9) leaves it out, and the trigger says so naming the bench.
+   */
+  requestTransition?(station: string, target: TransitionTarget): Promise<void>;
+  /**
+   * Optional: set the radio's transmit power (whole dBm); returns what the radio reports
+   * back (null when it reports none). The txpower-crossfade roam trigger ramps it.
+   */
+  setTxPower?(dbm: number): Promise<number | null>;
+}
+
+/** The AP a BSS Transition Management request points the station to. */
+export interface TransitionTarget {
+  bssid: string;
+  channel: number;
 }
 
 export type PowerState = 'on' | 'off';

@@ -147,6 +147,8 @@ export const ApWirelessSchema = z.strictObject({
     .int(msg(CHANNEL_EXPECT))
     .refine((c) => (c >= 1 && c <= 14) || (c >= 36 && c <= 165), msg(CHANNEL_EXPECT)),
   txPowerDbm: intIn(0, 30, 'expected a transmit power in dBm, an integer 0..30').default(18),
+  /** The bridge hostapd adds the AP's interface to (nl80211: hostapd.conf `bridge=`), e.g. br0. */
+  bridge: str(IFACE_RE, 'expected a bridge interface name like br0').optional(),
 });
 
 /**
@@ -349,9 +351,11 @@ export const ProfileSchema = z.strictObject({
   recoveryPings: intIn(3, 1000, 'expected K answered pings after a roam, an integer 3..1000').default(3),
   /**
    * What makes the client roam: `crossfade` (the attenuators ramp the current AP down and
-   * the other up) or `station-command` (the station is told to move, attenuation fixed).
+   * the other up), `station-command` (the station is told to move, attenuation fixed),
+   * `bss-transition` (the current AP sends a BSS Transition Management request) or
+   * `txpower-crossfade` (the APs' transmit power ramps instead of attenuators).
    */
-  trigger: str(DRIVER_NAME_RE, 'expected a roam trigger name, e.g. crossfade or station-command').default('crossfade'),
+  trigger: str(DRIVER_NAME_RE, 'expected a roam trigger name, e.g. crossfade, station-command, bss-transition or txpower-crossfade').default('crossfade'),
   /** Per-roam timeout, counted from the start of the trigger. */
   roamTimeoutS: positive(3600, 'expected a per-roam timeout in seconds, > 0 and at most 3600').default(60),
   /** Wait after recovery before a roam's record is final (late replies). */

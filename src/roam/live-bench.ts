@@ -83,6 +83,7 @@ export class LiveBench {
     this.opts.progress('configuring the access points');
     const [b1, b2] = await Promise.all(AP_NAMES.map((ap) => s.aps[ap].configure(accessPointSettings(bench, ap, this.psk))));
     this.bssids = { ap1: b1, ap2: b2 };
+    await this.trigger.check?.(s, plan.bench);
     this.checkAbort();
     this.opts.progress('configuring the client and waiting for it to associate to ap1');
     await s.station.configure(stationSettings(bench, this.psk));

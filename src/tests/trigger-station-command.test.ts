@@ -72,7 +72,7 @@ describe('station-command trigger on the virtual bench', () => {
     const inv = inventoryCopy(dir, (doc) => doc.setIn(['benches', 'virtual', 'profile', 'trigger'], 'wave-a-magnet'));
     const r = await runCli(['roam', '--inventory', inv, '--reports', join(dir, 'reports'), '--count', '1']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/profile\.trigger "wave-a-magnet" is not a roam trigger; known: crossfade, station-command/);
+    expect(r.stderr).toMatch(/profile\.trigger "wave-a-magnet" is not a roam trigger; known: bss-transition, crossfade, station-command, txpower-crossfade/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });

@@ -3,8 +3,10 @@
  * registration line per trigger. An unknown name is a ConfigError listing the known ones.
  */
 import { ConfigError } from '../../errors.ts';
+import { bssTransition } from './bss-transition.ts';
 import { crossfade } from './crossfade.ts';
 import { stationCommand } from './station-command.ts';
+import { txpowerCrossfade } from './txpower-crossfade.ts';
 import type { RoamTrigger } from './types.ts';
 
 const triggers = new Map<string, RoamTrigger>();
@@ -27,3 +29,5 @@ export function roamTrigger(name: string, bench: string): RoamTrigger {
 
 registerRoamTrigger(crossfade);
 registerRoamTrigger(stationCommand);
+registerRoamTrigger(bssTransition);
+registerRoamTrigger(txpowerCrossfade);

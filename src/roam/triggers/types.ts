@@ -2,7 +2,7 @@
  * A roam trigger: what makes the client move from one AP to the other in a roam cycle
  * (docs/roam-cycle.md). The cycle measures; the trigger only acts and waits for the join.
  * Attenuation crossfade is one trigger; a station command another; an AP-initiated BSS
- * transition will be a third. Each is one module plus one line in registry.ts.
+ * transition (bss-transition.ts) a third; a crossfade of the APs' transmit power a fourth. Each is one module plus one line in registry.ts.
  */
 import type { BenchSession } from '../../bench/session.ts';
 import type { ApName, Profile } from '../../inventory/schema.ts';
@@ -46,4 +46,10 @@ export interface RoamTrigger {
   /** Programmed attenuation per path at the start of a roam sequence (the client on ap1). */
   initialAttenuation(profile: Profile): Record<ApName, number>;
   run(ctx: TriggerContext): Promise<TriggerOutcome>;
+  /**
+   * Optional: check once, when the bench is up and before any roam, that this bench can
+   * carry the trigger out (a ConfigError naming `bench` and what is missing), and put the
+   * bench in the trigger's starting state when the attenuators alone do not.
+   */
+  check?(session: BenchSession, bench: string): Promise<void>;
 }

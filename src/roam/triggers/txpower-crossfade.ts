@@ -1,0 +1,51 @@
+/**
+ * A crossfade of the APs' transmit power instead of attenuators, for labs whose radios
+ * share no RF path to attenuate (mac80211_hwsim: the signal is the AP's tx power - 50 dBm,
+ * in whole dB). The ramp is the attenuation crossfade's (ramp.ts) over the same profile:
+ * a path's value `db` becomes the AP's power `wireless.txPowerDbm - (db - range.minDb)`,
+ * set with the AP role's setTxPower (nl80211: `iw dev IFACE set txpower fixed MBM`). The
+ * record's and timeline's attenuation are then dB below full power plus range.minDb.
+ *
+ * Why a trigger and not an attenuator model: an attenuator is a network unit of its own
+ * (model, address, identify, shared channels) and every AP path needs one in the
+ * inventory; the transmit power belongs to the AP device, whose SSH connection only the
+ * bench session has. The trigger reaches it through the AccessPoint role, and the
+ * inventory picks it like any trigger (`profile.trigger: txpower-crossfade`).
+ */
+import { ConfigError } from '../../errors.ts';
+import { AP_NAMES, type ApName } from '../../inventory/schema.ts';
+import { rampTrigger } from './ramp.ts';
+import type { TriggerContext } from './types.ts';
+
+/** The AP's transmit power for a path value `db` (whole dBm). */
+export function txPowerFor(fullDbm: number, minDb: number, db: number): number {
+  return Math.round(fullDbm - (db - minDb));
+}
+
+async function setTxPath(ctx: TriggerContext, ap: ApName, db: number): Promise<unknown> {
+  const role = ctx.session.aps[ap];
+  if (!role.setTxPower) throw new ConfigError(`${ap}: driver ${role.driver} cannot set its transmit power`, { code: 'E_TRIGGER', subject: ap });
+  return role.setTxPower(txPowerFor(ctx.session.bench.devices[ap].wireless.txPowerDbm, ctx.profile.range.minDb, db));
+}
+
+export const txpowerCrossfade = rampTrigger('txpower-crossfade', setTxPath, 'transmit power', {
+  async check(session, bench) {
+    const { stepDb, range } = session.bench.profile;
+    const span = range.maxDb - range.minDb;
+    if (!Number.isInteger(stepDb) || !Number.isInteger(range.minDb) || !Number.isInteger(range.maxDb)) {
+      throw new ConfigError(`bench ${bench}: profile.trigger txpower-crossfade sets whole dBm: profile.stepDb and range must be whole dB (got stepDb ${stepDb}, range ${range.minDb}..${range.maxDb})`, { code: 'E_TRIGGER', subject: bench });
+    }
+    for (const ap of AP_NAMES) {
+      const role = session.aps[ap];
+      const full = session.bench.devices[ap].wireless.txPowerDbm;
+      if (!role.setTxPower) {
+        throw new ConfigError(`bench ${bench}: profile.trigger txpower-crossfade needs access points that set their transmit power; ${ap} is driver ${role.driver}, which cannot. Use driver nl80211 or another trigger`, { code: 'E_TRIGGER', subject: bench });
+      }
+      if (full - span < 0) {
+        throw new ConfigError(`bench ${bench}: profile.range spans ${span} dB but ${ap}'s wireless.txPowerDbm is ${full}: the transmit power would go below 0 dBm`, { code: 'E_TRIGGER', subject: bench });
+      }
+    }
+    // The client associates first with ap1 strong and ap2 weak (as the crossfade's attenuators do).
+    await Promise.all([session.aps.ap1.setTxPower!(txPowerFor(session.bench.devices.ap1.wireless.txPowerDbm, range.minDb, range.minDb)), session.aps.ap2.setTxPower!(txPowerFor(session.bench.devices.ap2.wireless.txPowerDbm, range.minDb, range.maxDb))]);
+  },
+});
