@@ -79,6 +79,7 @@ function checkBench(bench: Bench): { station: string; target: string } {
     if (dev.wireless.radio !== want.radio) throw configError(`${at}.wireless.radio: expected ${want.radio} (the hwsim VM's ${name} radio), got ${dev.wireless.radio}`);
     if (dev.auth.method !== 'keyFile') throw configError(`${at}.auth: expected keyFile (the hwsim VM's dropbear takes the lab key only)`);
     if (dev.user !== 'root') throw configError(`${at}.user: expected root (the hwsim VM has only root), got ${dev.user}`);
+    if (dev.role === 'ap' && dev.wireless.bridge !== 'br0') throw configError(`${at}.wireless.bridge: expected br0 (the hwsim VM's wired side, which holds traffic.target), got ${dev.wireless.bridge ?? 'none'}`);
     if (dev.power) throw configError(`${at}.power: a hwsim lab has no power switches`);
   }
   const target = bench.traffic.target;

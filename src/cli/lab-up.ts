@@ -3,11 +3,17 @@ import { resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { UsageError } from '../errors.ts';
 import { loadInventory, selectBench } from '../inventory/load.ts';
-import { parseFaultArg, startLab, type FaultSpec } from '../../rig/index.ts';
+import { parseFaultArg, startHwsimLab, startLab, type FaultSpec } from '../../rig/index.ts';
+
+/** The kinds of virtual lab (inventory `virtual.kind`). */
+export const LAB_KINDS = ['madwifi', 'hwsim'] as const;
+export type LabKind = (typeof LAB_KINDS)[number];
 
 export interface LabUpOptions {
   inventory: string;
   bench?: string;
+  /** Which lab (default: the bench's `virtual.kind`); `hwsim` without --bench picks the first hwsim bench. */
+  kind?: LabKind;
   firmware?: string;
   timeScale?: number;
   writeInventory?: string;
@@ -22,8 +28,16 @@ export interface LabUpOptions {
 /** `rig lab up`: the virtual rig as a standalone process, until SIGINT/SIGTERM (or --for seconds). */
 export async function labUp(o: LabUpOptions): Promise<number> {
   const loaded = await loadInventory(resolve(o.inventory));
-  const { name, bench } = selectBench(loaded, o.bench);
+  if (o.kind !== undefined && !LAB_KINDS.includes(o.kind)) throw new UsageError(`--kind: expected ${LAB_KINDS.join(' or ')}, got ${o.kind}`);
+  const firstOfKind = o.bench === undefined && o.kind === 'hwsim' ? Object.entries(loaded.inventory.benches).find(([, b]) => b.virtual?.kind === 'hwsim')?.[0] : undefined;
+  const { name, bench } = selectBench(loaded, o.bench ?? firstOfKind);
   if (!bench.virtual) throw new UsageError(`bench "${name}" is not virtual: it has no \`virtual:\` block`);
+  const kind = o.kind ?? bench.virtual.kind;
+  if (kind !== bench.virtual.kind) throw new UsageError(`--kind ${kind}: bench "${name}" is a ${bench.virtual.kind} lab (its virtual.kind)`);
+  if (kind === 'hwsim') {
+    const madwifiOnly = (['firmware', 'timeScale', 'groundTruth', 'fault'] as const).filter((k) => o[k] !== undefined);
+    if (madwifiOnly.length > 0) throw new UsageError(`${madwifiOnly.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`).join(', ')}: only for the madwifi lab (a hwsim lab runs a real kernel in real time)`);
+  }
   // Standalone, the rig runs in real time by default: whatever connects to it (OpenSSH, a
   // hand-written inventory) does not know about time scales.
   let faults: FaultSpec[];
@@ -33,10 +47,14 @@ export async function labUp(o: LabUpOptions): Promise<number> {
     throw new UsageError((err as Error).message);
   }
   if (faults.some((f) => f.atRoam !== undefined)) throw new UsageError('--fault: a standalone rig has no roam numbers: give the time as @SECONDSs');
-  const lab = await startLab({ bench, faults, firmware: o.firmware, timeScale: o.timeScale ?? 1, groundTruthFile: o.groundTruth && resolve(o.groundTruth) });
-  const e = lab.endpoints;
   const text = o.json ? (): void => undefined : o.out;
-  text(`virtual rig for bench ${name} (time scale ${lab.timeScale}, client firmware ${o.firmware ?? bench.virtual.firmware})\n`);
+  const lab =
+    kind === 'hwsim'
+      ? { ...(await startHwsimLab({ bench, log: (m) => text(`${m}\n`) })), timeScale: 1 }
+      : await startLab({ bench, faults, firmware: o.firmware, timeScale: o.timeScale ?? 1, groundTruthFile: o.groundTruth && resolve(o.groundTruth) });
+  const e = lab.endpoints;
+  if ('vm' in lab) text(`hwsim lab for bench ${name} (QEMU pid ${lab.vm.pid}, booted in ${(lab.vm.bootMs / 1000).toFixed(1)} s; station ${lab.addresses.station} in netns sta, target ${lab.addresses.target} on br0)\n`);
+  else text(`virtual rig for bench ${name} (time scale ${lab.timeScale}, client firmware ${o.firmware ?? bench.virtual.firmware})\n`);
   for (const [dev, d] of Object.entries(e.devices)) {
     const auth = bench.devices[dev as 'ap1'].auth;
     const key = auth.method === 'keyFile' ? ` -i ${auth.keyFile}` : '';
@@ -78,7 +96,8 @@ export async function labUp(o: LabUpOptions): Promise<number> {
       }),
     );
     const attenuators = Object.fromEntries(Object.entries(e.attenuators).map(([n, a]) => [n, { host: a.host, httpPort: a.httpPort ?? null, telnetPort: a.telnetPort ?? null }]));
-    o.out(JSON.stringify({ event: 'ready', bench: name, timeScale: lab.timeScale, firmware: o.firmware ?? bench.virtual.firmware, pid: process.pid, devices, attenuators, inventory: o.writeInventory ? resolve(o.writeInventory) : null }) + '\n');
+    const hwsim = 'vm' in lab ? { qemuPid: lab.vm.pid, bootMs: lab.vm.bootMs, image: lab.image.dir } : {};
+    o.out(JSON.stringify({ event: 'ready', bench: name, kind, timeScale: lab.timeScale, firmware: kind === 'hwsim' ? null : o.firmware ?? bench.virtual.firmware, pid: process.pid, ...hwsim, devices, attenuators, inventory: o.writeInventory ? resolve(o.writeInventory) : null }) + '\n');
   }
   text('Ctrl-C stops it.\n');
   // Stopped by a signal (here, or forwarded by npx / npm run), by --for, or because the
@@ -108,6 +127,6 @@ export async function labUp(o: LabUpOptions): Promise<number> {
   const said = why === 'for' ? `after ${o.for} s (--for)` : why === 'parent' ? 'its parent process is gone' : why;
   const code = why === 'for' ? 0 : why === 'SIGINT' ? 130 : why === 'SIGTERM' ? 143 : 129;
   if (o.json) o.out(JSON.stringify({ event: 'stopped', reason: why, exitCode: code }) + '\n');
-  else o.out(`virtual rig stopped: ${said}\n`);
+  else o.out(`${kind === 'hwsim' ? 'hwsim lab' : 'virtual rig'} stopped: ${said}\n`);
   return code;
 }

@@ -6,9 +6,10 @@ export const registerLab: RegisterCommand = (program, ctx) => {
   const lab = program.command('lab').description('the virtual rig');
   lab
     .command('up')
-    .description('start the virtual rig standalone and print its ports (Ctrl-C stops it)')
+    .description('start a virtual lab standalone (the madwifi model, or --kind hwsim: a QEMU VM) and print its ports (Ctrl-C stops it)')
     .option('-i, --inventory <file>', 'inventory file', 'inventory.yaml')
     .option('-b, --bench <name>', 'virtual bench in the inventory')
+    .option('--kind <kind>', 'madwifi (the in-process model) or hwsim (a QEMU VM on the real Linux wireless stack); default: the bench\'s virtual.kind')
     .option('-f, --firmware <variant>', 'client driver variant (stock | patched)')
     .option('--time-scale <x>', 'model seconds per real second', positiveNumber)
     .option('--write-inventory <file>', 'write an inventory that points at the running rig')
