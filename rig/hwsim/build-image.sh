@@ -10,7 +10,7 @@
 # Writes OUT_DIR/vmlinuz, OUT_DIR/initrd.img (gzip'ed newc cpio), OUT_DIR/versions.txt.
 # Holds no key: the lab appends the keys of each start as a second cpio.
 # BUILD_SCRIPT_VERSION is part of the cache key (rig/hwsim/image.ts): bump it with any change here.
-BUILD_SCRIPT_VERSION=1
+BUILD_SCRIPT_VERSION=2
 set -euo pipefail
 export LC_ALL=C
 
@@ -69,10 +69,12 @@ for b in "$root"/usr/local/bin/* "$root/bin/dash"; do
   done
 done
 
-# Kernel modules, in load order: mac80211_hwsim and what it needs, the virtio NIC, the bridge.
+# Kernel modules, in load order: the virtio NIC, mac80211_hwsim and what it needs, the bridge,
+# and the ciphers mac80211 asks the crypto API for (CCMP: ccm(aes), GCMP: gcm(aes), BIP:
+# cmac(aes)); without them WPA2 fails when hostapd installs its group key (ENOENT).
 depmod -b "$stage" "$kver"
 : >"$root/etc/modules.order"
-for m in virtio_pci virtio_net mac80211_hwsim bridge; do
+for m in virtio_pci virtio_net mac80211_hwsim bridge ccm ctr gcm ghash_generic cmac; do
   modprobe -d "$stage" -S "$kver" --show-depends "$m" | awk '$1=="insmod"{print $2}' | while read -r ko; do
     rel=${ko#"$stage"}
     grep -qxF "$rel" "$root/etc/modules.order" && continue
