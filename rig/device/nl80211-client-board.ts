@@ -97,6 +97,7 @@ export class Nl80211ClientBoard extends Board {
     );
     this.extend({ onReboot: () => this.powerCycle() });
     this.sta.onWirelessEvent((bssid) => this.wirelessEvent(bssid));
+    this.sta.onBssTransitionRequest((_from, candidates) => this.supplicant.bssTransitionRequest(candidates));
     // mac80211 registers the station netdev when the driver loads at boot.
     this.sta.createVap(wireless.iface, wireless.phy);
   }

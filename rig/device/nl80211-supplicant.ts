@@ -1,7 +1,8 @@
 /**
  * wpa_supplicant 2.x and wpa_cli on the virtual nl80211 client board, over the world's
  * station: the daemon's command line and configuration file, its control interface as
- * wpa_cli reaches it (STATUS, BSS, ROAM, SCAN, PING, TERMINATE), and its BSS table.
+ * wpa_cli reaches it (STATUS, BSS, ROAM, SCAN, PING, TERMINATE), its BSS table, and the
+ * BSS Transition Management requests an AP sends it (802.11v, wnm_sta.c).
  * What it prints: nl80211-format.ts.
  *
  * Sources (hostap, wpa_supplicant/):
@@ -235,6 +236,33 @@ export class VirtualWpaSupplicant {
       ageS: e.ageMs / 1000,
       ssid: e.ap.ssid ?? '',
       wpa: e.ap.wpa,
+    });
+  }
+
+  /**
+   * A BSS Transition Management request reached the station (wnm_sta.c
+   * ieee802_11_rx_bss_trans_mgmt_req()): the first preferred candidate of its network that
+   * the BSS table holds (other than the current AP) is where it goes, the way ROAM goes
+   * there (wnm_scan_process() -> wpa_supplicant_connect()); with none in the table it scans
+   * first and decides on the results (wnm_scan_process() after the scan). Without a
+   * running daemon nothing handles the frame.
+   */
+  bssTransitionRequest(candidates: string[]): void {
+    const run = this.running;
+    if (!run) return;
+    const pick = (): string | undefined =>
+      candidates.find((b) => {
+        const e = this.bssEntry(b);
+        return e !== null && e.ap.ssid === run.ssid && e.ap !== this.associatedAp();
+      });
+    const now = pick();
+    if (now) {
+      this.roam(run, now);
+      return;
+    }
+    this.sta.requestScan(() => {
+      const later = pick();
+      if (later && this.running === run) this.roam(run, later);
     });
   }
 

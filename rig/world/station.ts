@@ -5,7 +5,7 @@ import { INACT_WAIT_MS } from './node-inactivity.ts';
 import { rssiOf, SENSITIVITY_DBM } from './radio.ts';
 import { BackgroundScan } from './bg-scan.ts';
 import { ScanCache } from './scan-cache.ts';
-import type { AccessPoint } from './access-point.ts';
+import { MGMT_TURNAROUND_MS, type AccessPoint } from './access-point.ts';
 import { CHANNEL_SWITCH_MS, sendMgmt, type MgmtFrame, type MgmtOutcome } from './association.ts';
 import type { DriverBehaviour } from './variants.ts';
 import type { World } from './world.ts';
@@ -68,6 +68,7 @@ export class Station {
   private transition: Timer | null = null;
   private roam: RoamTruth | null = null;
   private readonly eventListeners = new Set<(bssid: string | null) => void>();
+  private readonly btmListeners = new Set<(from: AccessPoint, candidates: string[]) => void>();
 
   constructor(
     private readonly world: World,
@@ -109,6 +110,30 @@ export class Station {
   set keysInstalled(v: boolean) {
     this._keysInstalled = v;
     if (v) this.checkTxPath();
+  }
+
+  /**
+   * IEEE 802.11v BSS Transition Management requests that reached the station: the AP that
+   * sent it and its candidate BSSIDs, most preferred first. Only a supplicant that handles
+   * WNM listens (the nl80211 board's wpa_supplicant 2.x); madwifi 0.9's station has none.
+   */
+  onBssTransitionRequest(listener: (from: AccessPoint, candidates: string[]) => void): () => void {
+    this.btmListeners.add(listener);
+    return () => this.btmListeners.delete(listener);
+  }
+
+  /**
+   * `from` sends the station a BSS Transition Management request (an action frame, one
+   * management exchange on the air). False when the station is not associated to `from`
+   * (hostapd finds no such station and answers FAIL).
+   */
+  sendBssTransitionRequest(from: AccessPoint, candidates: string[]): boolean {
+    if (this.state !== 'RUN' || this.bss !== from) return false;
+    this.world.sched.after(this.world.rnd.uniform(MGMT_TURNAROUND_MS[0], MGMT_TURNAROUND_MS[1]), () => {
+      if (this.state !== 'RUN' || this.bss !== from) return;
+      for (const l of this.btmListeners) l(from, candidates);
+    });
+    return true;
   }
 
   /** wireless events (SIOCGIWAP) as iwevent sees them: a BSSID, or null for all-zero. */

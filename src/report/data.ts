@@ -26,6 +26,8 @@ export interface RunMeta {
   id: string;
   bench: string;
   essid: string | null;
+  /** What moved the client (`crossfade`, `station-command`, `bss-transition`, ...); older runs: crossfade. */
+  trigger: string;
   startedAt: string;
   endedAt: string;
   rigVersion: string;

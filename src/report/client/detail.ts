@@ -41,7 +41,7 @@ function detailContent(view: ReportView, r: Row): Child[] {
       'dl',
       { class: 'kv' },
       kv('from → to', `${r.from} → ${r.to ?? '(none)'}`),
-      kv('crossfade start', clock(r.tStart)),
+      kv('trigger start', clock(r.tStart)),
       kv('left old AP', clock(r.tLeave)),
       kv('joined new AP', clock(r.tJoin)),
       kv('recovered', clock(r.tEnd)),
