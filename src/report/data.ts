@@ -142,6 +142,9 @@ export interface RoamColumns {
   lostSeqs: string[];
   late: number[];
   lateSeqs: string[];
+  /** The longest late round trip (ms) and the late replies to pings sent after the join; null: not recorded (older runs). */
+  lateMax?: (number | null)[];
+  lateAfter?: (number | null)[];
   outage: (number | null)[];
   before: (number | null)[];
   after: (number | null)[];
