@@ -69,6 +69,7 @@ export class Station {
   private roam: RoamTruth | null = null;
   private readonly eventListeners = new Set<(bssid: string | null) => void>();
   private readonly btmListeners = new Set<(from: AccessPoint, candidates: string[]) => void>();
+  private readonly keysListeners = new Set<() => void>();
 
   constructor(
     private readonly world: World,
@@ -108,8 +109,16 @@ export class Station {
     return this._keysInstalled;
   }
   set keysInstalled(v: boolean) {
+    const was = this._keysInstalled;
     this._keysInstalled = v;
     if (v) this.checkTxPath();
+    if (v && !was) for (const l of this.keysListeners) l();
+  }
+
+  /** The WPA handshake installed the pairwise key (what wpa_supplicant reports as the connection completed). */
+  onKeysInstalled(listener: () => void): () => void {
+    this.keysListeners.add(listener);
+    return () => this.keysListeners.delete(listener);
   }
 
   /**

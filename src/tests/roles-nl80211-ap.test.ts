@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { provisionBench } from '../api/provision.ts';
 import { openBench } from '../bench/open.ts';
 import type { BenchSession } from '../bench/session.ts';
+import type { AssociationEvent } from '../controllers/roles.ts';
 import { BenchError } from '../errors.ts';
 import { loadInventory, selectBench } from '../inventory/load.ts';
 import { inventoryCopy, tempDir } from './helpers/cli.ts';
@@ -69,6 +70,40 @@ describe('the nl80211 access point on the virtual bench', () => {
     const err = await apOn.requestTransition!('02:00:00:00:00:99', { bssid: other, channel: otherChannel }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BenchError);
     expect((err as BenchError).message).toMatch(/^ap[12]: `hostapd_cli -p \/var\/run\/hostapd -i wlan0 bss_tm_req 02:00:00:00:00:99 neighbor=00:03:7f:0a:00:0[12],0x0000,81,(1|6),6 pref=1 disassoc_imminent=1` answered FAIL: hostapd has no station/);
+  });
+
+  it('the station\'s events from wpa_supplicant\'s own log (wireless.events: wpa_supplicant): a WPA2 roam is a leave at the authentication and a join at the association, stamped by the board', async () => {
+    const { bench, s } = await openApBench();
+    await Promise.all([s.setPath('ap1', 20), s.setPath('ap2', 60)]);
+    const b1 = await s.aps.ap1.configure({ essid: bench.essid, channel: 1, psk: PSK });
+    const b2 = await s.aps.ap2.configure({ essid: bench.essid, channel: 6, psk: PSK });
+    await s.station.configure({ essid: bench.essid, roaming: {}, psk: PSK });
+    expect((await s.devices.client.exec('ps', { timeoutMs: 5000 })).stdout).toMatch(/wpa_supplicant -B -i wlan0 -c \/tmp\/rig-wpa_supplicant\.conf -D nl80211 -t -f \/tmp\/rig-wpa_supplicant\.log/);
+    expect(await s.station.waitAssociated(s.clock, 60_000, [b1])).toBe(b1);
+    await s.setPath('ap2', 20);
+    const events: AssociationEvent[] = [];
+    const stream = s.station.watchAssociations(s.clock, (e) => events.push(e));
+    await new Promise((r) => setTimeout(r, 100));
+    const before = s.clock.now();
+    await s.station.roamTo(b2);
+    expect(await s.station.waitAssociated(s.clock, 30_000, [b2])).toBe(b2);
+    for (let i = 0; i < 100 && !events.some((e) => e.bssid === b2); i++) await new Promise((r) => setTimeout(r, 10));
+    stream.stop();
+    expect(events.map((e) => e.bssid)).toEqual([null, b2]);
+    const [leave, join] = events;
+    expect(join.atMs - leave.atMs).toBeGreaterThanOrEqual(0);
+    expect(join.atMs - leave.atMs).toBeLessThan(100);
+    expect(join.atMs).toBeGreaterThan(before - 1000);
+    // the log itself: authentication, association, then (WPA2) the keys and the connection
+    const log = (await s.devices.client.exec('cat /tmp/rig-wpa_supplicant.log', { timeoutMs: 5000 })).stdout;
+    const tail = log.split('\n').filter((l) => l.includes(b2.toLowerCase())).map((l) => l.replace(/^\d+\.\d{6}: wlan0: /, '').replace(/ \(SSID=.*$/, ''));
+    expect(tail.slice(-5)).toEqual([
+      `SME: Trying to authenticate with ${b2.toLowerCase()}`,
+      `Trying to associate with ${b2.toLowerCase()}`,
+      `Associated with ${b2.toLowerCase()}`,
+      `WPA: Key negotiation completed with ${b2.toLowerCase()} [PTK=CCMP GTK=CCMP]`,
+      `CTRL-EVENT-CONNECTED - Connection to ${b2.toLowerCase()} completed [id=0 id_str=]`,
+    ]);
   });
 
   it('transmit power: set in whole dBm and read back, capped at the channel maximum (hwsim: 20 dBm)', async () => {
