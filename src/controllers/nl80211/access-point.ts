@@ -86,12 +86,19 @@ export class Nl80211AccessPoint implements AccessPoint {
     return st.bssid;
   }
 
-  /** The interface's own hostapd, if one runs: asked to terminate, then its pid killed. */
+  /**
+   * The interface's own hostapd, if one runs: asked to terminate, then the pid in its pid
+   * file killed, unless /proc says that pid is now another program (a stale pid file after a
+   * crash, the pid reused).
+   */
   private async stopOld(): Promise<void> {
     await this.run(this.cli('terminate'), { allowFail: true });
     const pid = await this.run(['cat', this.pidPath], { allowFail: true });
     const n = pid.stdout.trim();
-    if (pid.exitCode === 0 && /^\d+$/.test(n)) await this.run(['kill', n], { allowFail: true });
+    if (pid.exitCode !== 0 || !/^\d+$/.test(n)) return;
+    const comm = await this.run(['cat', `/proc/${n}/comm`], { allowFail: true });
+    if (comm.exitCode === 0 && comm.stdout.trim() !== 'hostapd') return;
+    await this.run(['kill', n], { allowFail: true });
   }
 
   /** `hostapd -B`, retried (3 times, 1 s apart) while the old one still holds the control socket. */
