@@ -1,5 +1,6 @@
 import type { ReportData } from './data.ts';
 import { csvField, escapeXml as x } from './escape.ts';
+import { lateLabel } from './late-cause.ts';
 
 /** A roam's columns as plain values (strings resolved). */
 export interface RoamRow {
@@ -12,6 +13,8 @@ export interface RoamRow {
   lostSeqs: string;
   late: number;
   lateSeqs: string;
+  /** The late replies in words (`late 5 (ARP stall ~1.0 s)`), `late 0` when none. */
+  lateText: string;
   outageMs: number | null;
   beforeAssociationMs: number | null;
   afterAssociationMs: number | null;
@@ -47,6 +50,7 @@ export function roamRows(d: ReportData): RoamRow[] {
       lostSeqs: c.lostSeqs[i],
       late: c.late[i],
       lateSeqs: c.lateSeqs[i],
+      lateText: lateLabel({ late: c.late[i], lateMaxRttMs: c.lateMax?.[i] ?? null, lateAfterAssociation: c.lateAfter?.[i] ?? null }) ?? 'late 0',
       outageMs: c.outage[i],
       beforeAssociationMs: c.before[i],
       afterAssociationMs: c.after[i],
@@ -108,7 +112,7 @@ export function renderJunit(d: ReportData): string {
       const cls = `rig.roam.${v.name}.${r.direction.replace(/[^A-Za-z0-9_-]+/g, '_to_')}`;
       const t = r.cycleS ?? 0;
       time += t;
-      const facts = `${r.from} -> ${r.to ?? '(none)'}; lost ${r.lost}${r.lostSeqs ? ` (seq ${r.lostSeqs})` : ''}; late ${r.late}; outage ${ms(r.outageMs)}; after association ${ms(r.afterAssociationMs)}${r.splitResolutionMs ? ` ± ${Math.round(r.splitResolutionMs)}` : ''}`;
+      const facts = `${r.from} -> ${r.to ?? '(none)'}; lost ${r.lost}${r.lostSeqs ? ` (seq ${r.lostSeqs})` : ''}; ${r.lateText}; outage ${ms(r.outageMs)}; after association ${ms(r.afterAssociationMs)}${r.splitResolutionMs ? ` ± ${Math.round(r.splitResolutionMs)}` : ''}`;
       let body: string;
       if (!r.valid) {
         ss++;

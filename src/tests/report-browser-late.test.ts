@@ -6,7 +6,7 @@
  * and attribution (the record's numbers), then the report, drawn in Chromium: the table's
  * late cell and the roam's detail call it an ARP stall, and nothing late is counted lost.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PingAnalyzer } from '../ping/analyzer.ts';
@@ -117,6 +117,8 @@ describe('an ARP stall after the roam: late, not lost', () => {
     expect(detail).toContain('22 23 24 25 26 · late 5 (ARP stall ~1.0 s): the station\'s ARP entry was lost in the roam and resolved on the retry a second later; these replies are late, not lost');
     expect(detail).toMatch(/lost seqs\s*21(?!\d)/);
     expect(await page.textContent('#meta')).toContain('station-command');
+    // and JUnit says it in the same words
+    expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toContain('lost 1 (seq 21); late 5 (ARP stall ~1.0 s); outage');
     expect(dialogs).toEqual([]);
     await page.close();
   });
