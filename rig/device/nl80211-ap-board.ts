@@ -5,7 +5,7 @@
  * prints: hostapd-format.ts.
  *
  * Commands: `hostapd [-B] [-P PIDFILE] CONF`, `hostapd_cli [-p DIR] [-i IFACE] status |
- * all_sta | list_sta | bss_tm_req STA ARGS | terminate | ping`, `iw dev IFACE info`, `iw dev
+ * all_sta | list_sta | bss_tm_req STA ARGS | raw TERMINATE | ping`, `iw dev IFACE info`, `iw dev
  * IFACE set txpower fixed|auto [MBM]`; `kill PID` (the shell's) ends hostapd like SIGTERM.
  *
  * Sources:
@@ -104,23 +104,25 @@ export class Nl80211ApBoard extends Board {
     const data = this.readFile(file);
     if (!data) return fail(io, `Could not open configuration file '${file}' for reading.\nFailed to set up interface with ${file}\nFailed to initialize interface`, 1);
     const { top } = parseConfText(data.toString('utf8'));
-    const out = `Configuration file: ${file}\n`;
     const iface = top.get('interface') ?? '';
     const ssid = top.get('ssid');
     const channel = Number(top.get('channel') ?? '0');
     const wpa = Number(top.get('wpa') ?? '0');
     const pass = top.get('wpa_passphrase') ?? null;
-    const bad = (line: string): number => fail(io, `${out}${line}\n1 errors found in configuration file '${file}'\nFailed to set up interface with ${file}\nFailed to initialize interface`, 1);
+    const bad = (line: string): number => fail(io, `${line}\n1 errors found in configuration file '${file}'\nFailed to set up interface with ${file}\nFailed to initialize interface`, 1);
     if ((top.get('driver') ?? 'nl80211') !== 'nl80211') return bad(`Line 2: invalid/unknown driver '${top.get('driver')}'`);
     if (!ssid || ssid.length > 32) return bad('Line 4: invalid SSID');
     if (channelFrequencyMHz(channel) === null) return bad(`Line 6: invalid channel '${top.get('channel') ?? ''}'`);
     if (wpa && (!pass || pass.length < 8 || pass.length > 63)) return bad(`Line 9: invalid WPA passphrase length ${pass?.length ?? 0} (expected 8..63)`);
     if (iface !== this.wireless.iface) {
-      return fail(io, `${out}Could not read interface ${iface} flags: No such device\nnl80211 driver initialization failed.\n${iface}: interface state UNINITIALIZED->DISABLED\nhostapd_free_hapd_data: Interface ${iface} wasn't started`, 1);
+      // the driver's messages go to stdout (wpa_printf), the configuration's to stderr
+      io.stdout.write(`Could not read interface ${iface} flags: No such device\nnl80211 driver initialization failed.\n${iface}: interface state UNINITIALIZED->DISABLED\n${iface}: AP-DISABLED \n${iface}: CTRL-EVENT-TERMINATING \nhostapd_free_hapd_data: Interface ${iface} wasn't started\n`);
+      return 1;
     }
     const ctrlDir = top.get('ctrl_interface') ?? HOSTAPD_CLI_DEFAULT_DIR;
     if (this.hostapd) {
-      return fail(io, `${out}ctrl_iface exists and seems to be in use - cannot override it\nDelete '${ctrlDir}/${iface}' manually if it is not used anymore\nFailed to setup control interface for ${iface}`, 1);
+      io.stdout.write(`ctrl_iface exists and seems to be in use - cannot override it\nDelete '${ctrlDir}/${iface}' manually if it is not used anymore\nFailed to setup control interface for ${iface}\n${iface}: interface state UNINITIALIZED->DISABLED\n`);
+      return 1;
     }
     const pid = this.startDaemon(`hostapd ${args.join(' ')}`);
     const pidFile = options.get('P') ?? null;
@@ -200,7 +202,12 @@ export class Nl80211ApBoard extends Board {
       case 'bss_tm_req':
         io.stdout.write(this.bssTmRequest(rest) ? 'OK\n' : 'FAIL\n');
         return 0;
-      case 'terminate':
+      case 'raw':
+        // `raw TERMINATE` (hostapd/ctrl_iface.c: eloop_terminate()); hostapd_cli 2.10 has no `terminate` of its own
+        if ((rest[0] ?? '').toUpperCase() !== 'TERMINATE') {
+          io.stdout.write('UNKNOWN COMMAND\n');
+          return 0;
+        }
         io.stdout.write('OK\n');
         this.stopHostapd();
         return 0;

@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { provisionBench } from '../api/provision.ts';
 import { openBench } from '../bench/open.ts';
 import type { BenchSession } from '../bench/session.ts';
+import { Nl80211AccessPoint } from '../controllers/nl80211/access-point.ts';
 import type { AssociationEvent } from '../controllers/roles.ts';
 import { BenchError } from '../errors.ts';
 import { loadInventory, selectBench } from '../inventory/load.ts';
@@ -113,6 +114,16 @@ describe('the nl80211 access point on the virtual bench', () => {
     expect((await s.devices.ap2.exec('iw dev wlan0 info', { timeoutMs: 5000 })).stdout).toContain('\ttxpower 7.00 dBm\n');
     expect(await s.aps.ap2.setTxPower!(25)).toBe(20);
     await expect(s.aps.ap2.setTxPower!(2.5)).rejects.toThrow(/whole dBm 0\.\.30/);
+  });
+
+  it('hostapd refusing to start: the error names the device, the command and hostapd\'s own reason, not its last words', async () => {
+    const { bench, s } = await openApBench();
+    const wrong = new Nl80211AccessPoint(s.devices.ap1, { iface: 'wlan7', radio: 'phy0', commandTimeoutMs: 5000 });
+    const err = await wrong.configure({ essid: bench.essid, channel: 1, psk: null }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BenchError);
+    expect((err as BenchError).message).toBe(
+      "ap1: `hostapd -B -P /tmp/rig-hostapd-wlan7.pid /tmp/rig-hostapd-wlan7.conf` failed (exit 1): Could not read interface wlan7 flags: No such device / nl80211 driver initialization failed.",
+    );
   });
 
   it('hostapd not running: hostapd_cli cannot connect, and the error says so naming the device and the command', async () => {

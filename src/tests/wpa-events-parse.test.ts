@@ -47,6 +47,8 @@ describe('wpa_supplicant event lines', () => {
   it('lines that are not association events: other; blank: null; a broken event: an error naming the line', () => {
     expect(parseWpaEventLine('1764551200.000000: Successfully initialized wpa_supplicant')).toEqual({ timeMs: 1764551200000, iface: null, event: { kind: 'other' } });
     expect(parseWpaEventLine('1764551200.500000: wlan0: CTRL-EVENT-SCAN-STARTED ')!.event).toEqual({ kind: 'other' });
+    expect(parseWpaEventLine("1764551200.600000: wlan0: Trying to associate with SSID 'rig-hwsim'")!.event).toEqual({ kind: 'other' });
+    expect(parseWpaEventLine('1764551200.700000: wlan0: nl80211: Associated with 02:00:00:00:01:00')!.event).toEqual({ kind: 'other' });
     expect(parseWpaEventLine('')).toBeNull();
     expect(() => parseWpaEventLine('1764551200.500000: wlan0: Associated with somewhere')).toThrow(/unreadable "1764551200.500000: wlan0: Associated with somewhere"/);
     expect(() => parseWpaEventLine('wlan0: CTRL-EVENT-CONNECTED - Connection to nobody completed')).toThrow(/unreadable/);

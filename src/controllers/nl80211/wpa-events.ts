@@ -64,6 +64,8 @@ export function parseWpaEventLine(line: string): WpaEventLine | null {
 
 function classify(text: string, line: string): WpaEvent {
   const bad = (): Error => new Error(`wpa_supplicant event: unreadable "${line.slice(0, 160)}"`);
+  // "Trying to associate with SSID '%s'" (a driver that picks the BSS itself) names no AP
+  if (/^Trying to associate with SSID '/.test(text)) return { kind: 'other' };
   const trying = /^(?:SME: )?Trying to (authenticate|associate) with (\S+)(?: \(.*\))?$/.exec(text);
   if (trying) {
     if (!new RegExp(`^${MAC_RE}$`).test(trying[2])) throw bad();
