@@ -27,7 +27,7 @@
  * - setTxPower(dBm): `iw dev IFACE set txpower fixed MBM` (mBm: dBm * 100), read back
  *   from `iw dev IFACE info` (`txpower %d.%.2d dBm`).
  */
-import { BenchError } from '../../errors.ts';
+import { BenchError, ConfigError } from '../../errors.ts';
 import type { AccessPoint, AccessPointSettings, LinkInfo, TransitionTarget } from '../roles.ts';
 import { run } from '../ssh/run.ts';
 import { shellQuote } from '../ssh/quote.ts';
@@ -132,7 +132,7 @@ export class Nl80211AccessPoint implements AccessPoint {
   }
 
   async setTxPower(dbm: number): Promise<number | null> {
-    if (!Number.isInteger(dbm) || dbm < 0 || dbm > 30) throw new RangeError(`transmit power ${dbm} dBm: whole dBm 0..30`);
+    if (!Number.isInteger(dbm) || dbm < 0 || dbm > 30) throw new ConfigError(`${this.name}: transmit power ${dbm} dBm: whole dBm 0..30`, { code: 'E_TXPOWER', subject: this.name });
     await this.run(['iw', 'dev', this.cfg.iface, 'set', 'txpower', 'fixed', String(dbm * 100)]);
     const r = await this.run(['iw', 'dev', this.cfg.iface, 'info']);
     return this.parse(r, parseIwInfoTxPower);
