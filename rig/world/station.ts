@@ -10,6 +10,9 @@ import { CHANNEL_SWITCH_MS, sendMgmt, type MgmtFrame, type MgmtOutcome } from '.
 import type { DriverBehaviour } from './variants.ts';
 import type { World } from './world.ts';
 
+/** neigh retrans_time (ms): the kernel's ARP request is repeated this long after one went unanswered. */
+export const ARP_RETRANS_MS = 1000;
+
 /** net80211 (madwifi 0.9.3) constants, in model ms. */
 export { INACT_WAIT_MS }; // IEEE80211_INACT_WAIT: sta_age() period
 export const SCAN_VALID_DEFAULT_S = 60; // iv_scanvalid
@@ -70,6 +73,11 @@ export class Station {
   private readonly eventListeners = new Set<(bssid: string | null) => void>();
   private readonly btmListeners = new Set<(from: AccessPoint, candidates: string[]) => void>();
   private readonly keysListeners = new Set<() => void>();
+  /** The `arp-stall` fault: the next join loses the ARP entry (armed at the join, started by the first packet). */
+  arpStallAtNextJoin = false;
+  private arpStallArmed = false;
+  /** Model ms the next hop resolves again after a lost ARP request; null: resolved. */
+  private neighbourResolvedMs: number | null = null;
 
   constructor(
     private readonly world: World,
@@ -642,6 +650,27 @@ export class Station {
   }
 
   private emit(bssid: string | null): void {
+    if (bssid && this.arpStallAtNextJoin) {
+      this.arpStallAtNextJoin = false;
+      this.arpStallArmed = true;
+    }
+    if (!bssid) this.neighbourResolvedMs = null;
     for (const l of this.eventListeners) l(bssid);
+  }
+
+  /**
+   * How long a packet sent now waits in the neighbour queue, model ms (0: none). After a join
+   * that lost the station's ARP entry (the `arp-stall` fault), the first packet sends an ARP
+   * request that is lost, and the kernel retries after retrans_time (ARP_RETRANS_MS,
+   * net/ipv4/arp.c, neigh retrans_time_ms): every packet sent until the retry resolves the
+   * next hop waits for it (the neighbour's unres_qlen queue), then goes out.
+   */
+  neighbourHold(): number {
+    const now = this.world.sched.now();
+    if (this.arpStallArmed) {
+      this.arpStallArmed = false;
+      this.neighbourResolvedMs = now + ARP_RETRANS_MS;
+    }
+    return this.neighbourResolvedMs !== null && now < this.neighbourResolvedMs ? this.neighbourResolvedMs - now : 0;
   }
 }

@@ -35,6 +35,7 @@ interface Truth {
 
 const BSSIDS = ['00:03:7F:0A:00:01', '00:03:7F:0A:00:02'];
 const PSK = 'nl80211 ap test passphrase';
+const INTERVAL_MS = 200; // the bench's ping -i 0.2
 
 async function roamRun(trigger: string, count: number, wpa = false, edit?: (doc: ReturnType<typeof parseDocument>) => void) {
   const dir = tempDir();
@@ -108,6 +109,28 @@ describe('rig roam on the virtual nl80211 bench (hostapd APs, wpa_supplicant cli
     expectTruthful(roams, truth, 'txpower-crossfade', 4, 0);
     // the ramp took steps of the APs' power before the client moved
     for (const x of roams) expect(x.rampSteps).toBeGreaterThan(1);
+  });
+
+  it('an ARP stall after roam 2 (fault arp-stall): the pings queued behind the ARP retry are late, not lost, and said to be an ARP stall', async () => {
+    const { json, roams, truth } = await roamRun('bss-transition', 3, false, (doc) => {
+      doc.setIn(['benches', 'virtual-nl80211', 'virtual', 'faults'], doc.createNode([{ kind: 'arp-stall', atRoam: 2, afterS: 0 }]));
+    });
+    expectTruthful(roams, truth, 'bss-transition', 3);
+    const stalled = roams[1] as Roam & { late: number; lateMaxRttMs: number | null; lateAfterAssociation: number; lateSeqs: number[] };
+    const held = (truth.get(2) as Truth & { held: { seq: number; heldMs: number }[] }).held;
+    // the model held the pings sent in the second after the join: 1000 ms, 800, 600, ...
+    expect(held.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...held.map((h) => h.heldMs))).toBe(1000);
+    // every ping held longer than an interval came back late; nothing late that was not held; none lost
+    for (const h of held.filter((x) => x.heldMs > INTERVAL_MS + 5)) expect(stalled.lateSeqs).toContain(h.seq);
+    for (const q of stalled.lateSeqs) expect(held.map((h) => h.seq)).toContain(q);
+    expect(stalled.late).toBe(stalled.lateSeqs.length);
+    expect(stalled.lateAfterAssociation).toBe(stalled.late);
+    expect(stalled.lateMaxRttMs).toBeGreaterThan(1000);
+    expect(stalled.lateMaxRttMs).toBeLessThan(1010);
+    // the other roams had no stall
+    for (const i of [1, 3]) expect((truth.get(i) as Truth & { held: unknown[] }).held).toEqual([]);
+    expect(readFileSync(join(json.runDir, 'junit.xml'), 'utf8')).toMatch(new RegExp(`late ${stalled.late} \\(ARP stall ~1\\.0 s\\)`));
   });
 
   it('bss-transition with WPA2-PSK: hostapd wpa=2, the handshake after every roam, loss equal to the ground truth', async () => {
