@@ -328,6 +328,7 @@ export class Nl80211ClientBoard extends Board {
     let size = data.length;
     const follower = (path: string, stored: Buffer): void => {
       if (path !== file) return;
+      if (stored.length < size) size = 0; // removed and written afresh: -F follows the name
       if (stored.length > size) io.stdout.write(stored.subarray(size));
       size = stored.length;
     };

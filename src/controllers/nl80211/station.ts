@@ -16,7 +16,7 @@
  *   seconds from gettimeofday() when iw handled it), the arrival time the bench clock's.
  *   With `wireless.events: wpa_supplicant` the events are wpa_supplicant's own instead
  *   (wpa-events.ts): it is started with `-t -f /tmp/rig-wpa_supplicant.log` and the log is
- *   followed with `tail -n 0 -f`; the stamps are wpa_supplicant's. Not `wpa_cli -a` (its
+ *   followed with `tail -n 0 -F`; the stamps are wpa_supplicant's. Not `wpa_cli -a` (its
  *   action script gets CONNECTED / DISCONNECTED only, no association time, and no stamp) nor
  *   an interactive `wpa_cli` (its output on a pipe is block-buffered and mixed with its
  *   prompt): the log carries the same wpa_msg() text the control socket sends, stamped.
@@ -134,14 +134,15 @@ export class Nl80211Station implements Station {
   }
 
   /**
-   * wpa_supplicant's own log, followed (`tail -n 0 -f`): each line stamped by wpa_supplicant
+   * wpa_supplicant's own log, followed (`tail -n 0 -F`): each line stamped by wpa_supplicant
    * when the event happened (`-t`). The leave is "Trying to authenticate with" another AP
    * (mac80211 drops the old link there) or CTRL-EVENT-DISCONNECTED; the join is "Associated
    * with" (the association, as iw's `connected to`), or CTRL-EVENT-CONNECTED when no
    * "Associated with" came for that AP (a driver that roams by itself).
    */
   private watchWpaLog(clock: BenchClock, listener: (e: AssociationEvent) => void): EventStream {
-    const proc = this.shell.stream(shellCommand(['tail', '-n', '0', '-f', WPA_LOG]));
+    // -F: by name, so the log a reconfigured wpa_supplicant starts afresh is followed too
+    const proc = this.shell.stream(shellCommand(['tail', '-n', '0', '-F', WPA_LOG]));
     let current: string | null = null;
     proc.onLine((line, stream, receivedAt) => {
       if (stream !== 'stdout') return;
