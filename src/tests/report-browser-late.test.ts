@@ -119,6 +119,11 @@ describe('an ARP stall after the roam: late, not lost', () => {
     expect(await page.textContent('#meta')).toContain('station-command');
     // and JUnit says it in the same words
     expect(readFileSync(join(dir, 'junit.xml'), 'utf8')).toContain('lost 1 (seq 21); late 5 (ARP stall ~1.0 s); outage');
+    // and the CSV has the figures behind it
+    const [head, row] = readFileSync(join(dir, 'roams.csv'), 'utf8').trim().split('\r\n'); // RFC 4180 line ends
+    const csv = Object.fromEntries(head.split(',').map((k, i) => [k, row.split(',')[i]]));
+    expect([csv.late, csv.late_seqs, csv.late_after_association]).toEqual(['5', '22 23 24 25 26', '5']);
+    expect(Number(csv.late_max_rtt_ms)).toBeCloseTo(1002, 0);
     expect(dialogs).toEqual([]);
     await page.close();
   });
