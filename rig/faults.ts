@@ -23,6 +23,7 @@ const FAULT_EFFECTS: Record<FaultKind, string> = {
   'busybox-ping-exit': 'the ping exits as busybox does on a failed sendto',
   'never-roam': "the client's roam check is off for one cycle",
   'clock-jump': "the device's wall clock jumps",
+  'arp-stall': "the client's next join loses its ARP entry: its pings wait a second for the ARP retry",
 };
 export const FAULT_KINDS = Object.keys(FAULT_EFFECTS) as FaultKind[];
 
@@ -159,6 +160,10 @@ export class FaultInjector {
       }
       case 'clock-jump':
         this.boards[device].clockOffsetMs += (spec.jumpS ?? 3600) * 1000;
+        break;
+      case 'arp-stall':
+        // The next join loses the station's ARP entry for the next hop (world/station.ts neighbourHold()).
+        w.client.arpStallAtNextJoin = true;
         break;
     }
   }

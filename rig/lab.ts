@@ -1,6 +1,7 @@
 import type { Bench } from '../src/inventory/schema.ts';
 import { ApBoard } from './device/ap-board.ts';
 import { ClientBoard } from './device/client-board.ts';
+import { Nl80211ApBoard } from './device/nl80211-ap-board.ts';
 import { Nl80211ClientBoard } from './device/nl80211-client-board.ts';
 import { plainBoardPower, type BoardPower } from './device/board-power.ts';
 import type { Board } from './device/board.ts';
@@ -73,8 +74,8 @@ const CLIENT_MAC = '00:03:7F:0C:00:01';
  * per physical attenuator unit (of its model: Mini-Circuits HTTP and telnet, Weinschel
  * 8310 telnet; the channels of one unit share it), all on loopback, and the world
  * model behind them. A client with `driver: nl80211` is a current Linux board (iw,
- * wpa_supplicant: nl80211-client-board.ts) with no madwifi kernel; the APs stay
- * madwifi boards.
+ * wpa_supplicant: nl80211-client-board.ts) with no madwifi kernel; an AP with `driver:
+ * nl80211` is a hostapd 2.10 board (nl80211-ap-board.ts), the others madwifi boards.
  */
 export async function startLab(opts: LabOptions): Promise<Lab> {
   const { bench } = opts;
@@ -102,8 +103,8 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   });
 
   const boards: Record<string, Board> = {
-    ap1: new ApBoard('ap1', world, { radio: bench.devices.ap1.wireless.radio }, world.ap('ap1')),
-    ap2: new ApBoard('ap2', world, { radio: bench.devices.ap2.wireless.radio }, world.ap('ap2')),
+    ap1: apBoard(bench, world, 'ap1'),
+    ap2: apBoard(bench, world, 'ap2'),
     client: nl80211Client
       ? new Nl80211ClientBoard('client', world, { iface: clientDevice.wireless.interface, phy: clientDevice.wireless.radio }, virtual.ping as PingFlavour)
       : new ClientBoard('client', world, { radio: clientDevice.wireless.radio }, virtual.ping as PingFlavour),
@@ -222,4 +223,11 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       await stopAll();
     },
   };
+}
+
+/** An AP's board by its driver: hostapd on nl80211, or madwifi. */
+function apBoard(bench: Bench, world: World, name: 'ap1' | 'ap2'): Board {
+  const d = bench.devices[name];
+  if (d.driver === 'nl80211') return new Nl80211ApBoard(name, world, { iface: d.wireless.interface, phy: d.wireless.radio }, world.ap(name));
+  return new ApBoard(name, world, { radio: d.wireless.radio }, world.ap(name));
 }

@@ -48,6 +48,7 @@ import {
 } from './nl80211-format.ts';
 import { CFG80211_BSS_EXPIRE_MS, VirtualWpaSupplicant, type LeaveCause } from './nl80211-supplicant.ts';
 import { runPing } from './ping-run.ts';
+import { APPLETS } from '../ssh/shell/applets/index.ts';
 
 export interface Nl80211Wireless {
   /** The station's netdev (wlan0). */
@@ -67,6 +68,8 @@ export class Nl80211ClientBoard extends Board {
   /** `iw event` listeners: the event text and the board time it happened at (epoch ms). */
   private readonly nlListeners = new Set<(text: string, atMs: number) => void>();
   private leaveCause: LeaveCause = null;
+  /** `tail -f` readers: told of every write to a board file. */
+  private readonly followers = new Set<(path: string, stored: Buffer) => void>();
   /** The AP the station is with (for the deauth line of a leave). */
   private current: string | null = null;
 
@@ -85,6 +88,8 @@ export class Nl80211ClientBoard extends Board {
       startDaemon: (command) => void this.startDaemon(command),
       stopDaemons: (n) => this.stopDaemons(n),
       withLeaveCause: (cause, fn) => this.withLeaveCause(cause, fn),
+      appendFile: (path, text) => this.writeFile(path, Buffer.from(text), true),
+      nowMs: () => this.nowMs(),
     });
     this.commands.set('wpa_supplicant', (a, io) => this.supplicant.start(a, io));
     this.commands.set('wpa_cli', (a, io) => this.supplicant.cli(a, io));
@@ -92,11 +97,21 @@ export class Nl80211ClientBoard extends Board {
     this.commands.set('ip', (a, io) => this.ip(a, io));
     this.commands.set('ifconfig', (a, io) => this.ifconfig(a, io));
     this.commands.set('uname', (a, io) => this.modernUname(a, io));
+    this.commands.set('tail', (a, io) => this.tail(a, io));
     this.commands.set('ping', (a, io) =>
       runPing({ world: this.world, flavour: this.pingFlavour, pings: this.pings, now: () => this.nowMs(), track: (c, b) => this.track(c, b) }, a, io),
     );
-    this.extend({ onReboot: () => this.powerCycle() });
+    this.extend({
+      onReboot: () => this.powerCycle(),
+      afterWrite: (path, stored) => {
+        for (const f of this.followers) f(path, stored);
+      },
+    });
     this.sta.onWirelessEvent((bssid) => this.wirelessEvent(bssid));
+    this.sta.onBssTransitionRequest((_from, candidates) => this.supplicant.bssTransitionRequest(candidates));
+    this.sta.onKeysInstalled(() => {
+      if (this.current) this.supplicant.completed(this.current);
+    });
     // mac80211 registers the station netdev when the driver loads at boot.
     this.sta.createVap(wireless.iface, wireless.phy);
   }
@@ -130,6 +145,7 @@ export class Nl80211ClientBoard extends Board {
       this.emit(iwEventMlmeResponse('auth', bssid, own), at);
       this.emit(iwEventMlmeResponse('assoc', bssid, own), at);
       this.emit(iwEventConnected(bssid), at);
+      this.supplicant.associated(bssid);
       this.supplicant.joined(bssid);
       return;
     }
@@ -137,6 +153,7 @@ export class Nl80211ClientBoard extends Board {
     // reason 3; anything else is the connection lost (mac80211's connection monitor, reason 4).
     const reason = this.leaveCause === 'roam' ? 1 : this.leaveCause === 'terminate' ? 3 : 4;
     if (this.current) this.emit(iwEventDeauth(own, this.current, reason), at);
+    this.supplicant.leaving(this.current, reason, this.leaveCause === 'roam');
     this.emit(iwEventDisconnected(false, reason), at);
     this.current = null;
   }
@@ -278,6 +295,49 @@ export class Nl80211ClientBoard extends Board {
     else if (action === 'down') this.sta.ifDown();
     else return fail(io, `ifconfig: unsupported in the virtual board: ${action}`, 1);
     return 0;
+  }
+
+  /**
+   * GNU coreutils `tail` (a current board has coreutils, not busybox 1.4.2): `-f` / `-F`
+   * follows the file through inotify, so what is appended is printed at once (model time),
+   * not at busybox's one-second poll; `-n N` (`-n 0`: nothing of what is there). A file that
+   * does not exist: "tail: cannot open 'F' for reading: No such file or directory", exit 1.
+   * Without -f the busybox applet answers (same output for a plain tail).
+   */
+  private async tail(args: string[], io: ProcessIO): Promise<number> {
+    const follow = args.includes('-f') || args.includes('-F') || args.includes('--follow');
+    if (!follow) return APPLETS.tail(['tail', ...args], { io, device: this });
+    let count = 10;
+    const files: string[] = [];
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i];
+      if (a === '-n') count = Number(args[++i]);
+      else if (/^-n\d+$/.test(a)) count = Number(a.slice(2));
+      else if (a === '-f' || a === '-F' || a === '--follow') continue;
+      else if (a.startsWith('-')) return fail(io, `tail: invalid option -- '${a.slice(1)}'`, 1);
+      else files.push(a);
+    }
+    if (files.length !== 1 || !Number.isInteger(count) || count < 0) return fail(io, 'tail: the virtual board follows one file: tail [-n N] -f FILE', 1);
+    const file = files[0];
+    const data = this.readFile(file);
+    if (!data) return fail(io, `tail: cannot open '${file}' for reading: No such file or directory`, 1);
+    const text = data.toString('utf8');
+    const lines = text.split('\n');
+    if (lines[lines.length - 1] === '') lines.pop();
+    if (count > 0) io.stdout.write(lines.slice(-count).map((l) => `${l}\n`).join(''));
+    let size = data.length;
+    const follower = (path: string, stored: Buffer): void => {
+      if (path !== file) return;
+      if (stored.length < size) size = 0; // removed and written afresh: -F follows the name
+      if (stored.length > size) io.stdout.write(stored.subarray(size));
+      size = stored.length;
+    };
+    return this.track(`tail ${args.join(' ')}`, async () => {
+      this.followers.add(follower);
+      const sig = await this.untilSignal(io);
+      this.followers.delete(follower);
+      return sig === 'INT' ? 130 : sig === 'TERM' ? 143 : 129;
+    });
   }
 
   /** `uname` of a current kernel (the base board answers as Linux 2.6.16). */

@@ -1,7 +1,8 @@
 /**
  * wpa_supplicant 2.x and wpa_cli on the virtual nl80211 client board, over the world's
  * station: the daemon's command line and configuration file, its control interface as
- * wpa_cli reaches it (STATUS, BSS, ROAM, SCAN, PING, TERMINATE), and its BSS table.
+ * wpa_cli reaches it (STATUS, BSS, ROAM, SCAN, PING, TERMINATE), its BSS table, and the
+ * BSS Transition Management requests an AP sends it (802.11v, wnm_sta.c).
  * What it prints: nl80211-format.ts.
  *
  * Sources (hostap, wpa_supplicant/):
@@ -56,6 +57,10 @@ export interface SupplicantHost {
   stopDaemons(name: string): number;
   /** Run `fn`; a leave of the station inside it happens for `cause`. */
   withLeaveCause(cause: LeaveCause, fn: () => void): void;
+  /** Append to a board file (the daemon's `-f` log). */
+  appendFile(path: string, text: string): void;
+  /** The board's clock, epoch ms. */
+  nowMs(): number;
 }
 
 interface Running {
@@ -64,6 +69,9 @@ interface Running {
   psk: string | null;
   /** The interface was up before wpa_supplicant started (start_iface_up). */
   startIfaceUp: boolean;
+  /** `-f FILE`: where wpa_printf() writes (wpa_debug_open_file()); `-t`: with stamps. */
+  logFile: string | null;
+  logStamps: boolean;
 }
 
 export class VirtualWpaSupplicant {
@@ -75,6 +83,47 @@ export class VirtualWpaSupplicant {
 
   private get sta() {
     return this.host.world.client;
+  }
+
+  /**
+   * wpa_msg(MSG_INFO) into the `-f` log: `"%ld.%06u: "` with -t (wpa_debug_print_timestamp(),
+   * gettimeofday()), `"%s: "` with the interface name, the text, a newline (wpa_debug.c).
+   */
+  logEvent(text: string): void {
+    const run = this.running;
+    if (!run?.logFile) return;
+    const now = this.host.nowMs();
+    const sec = Math.floor(now / 1000);
+    const usec = Math.floor((now - sec * 1000) * 1000);
+    const stamp = run.logStamps ? `${sec}.${String(usec).padStart(6, '0')}: ` : '';
+    this.host.appendFile(run.logFile, `${stamp}${this.host.iface}: ${text}\n`);
+  }
+
+  /** The SSID and frequency of the AP with `bssid`, as "Trying to ... with" lines show them. */
+  private target(bssid: string): string {
+    const ap = this.host.world.accessPoints.find((a) => a.bssid.toUpperCase() === bssid.toUpperCase());
+    return `${bssid.toLowerCase()} (SSID='${ap?.ssid ?? ''}' freq=${ap ? (channelFrequencyMHz(ap.channel) ?? 0) : 0} MHz)`;
+  }
+
+  /** The station leaves its AP: for a roam, sme.c's "SME: Trying to authenticate with" the target; otherwise CTRL-EVENT-DISCONNECTED. */
+  leaving(from: string | null, reason: number, forRoam: boolean): void {
+    if (forRoam && this.roamTarget) this.logEvent(`SME: Trying to authenticate with ${this.target(this.roamTarget)}`);
+    else this.logEvent(`CTRL-EVENT-DISCONNECTED bssid=${(from ?? '00:00:00:00:00:00').toLowerCase()} reason=${reason} locally_generated=1`);
+  }
+
+  /** The association is done: "Associated with"; on an open network the connection is complete at once. */
+  associated(bssid: string): void {
+    this.logEvent(`Trying to associate with ${this.target(bssid)}`);
+    this.logEvent(`Associated with ${bssid.toLowerCase()}`);
+    const ap = this.associatedAp();
+    if (ap && !ap.wpa) this.completed(bssid);
+  }
+
+  /** The WPA handshake is done (or none was needed): CTRL-EVENT-CONNECTED (wpa_supplicant_set_state(COMPLETED)). */
+  completed(bssid: string): void {
+    const ap = this.associatedAp();
+    if (ap?.wpa) this.logEvent(`WPA: Key negotiation completed with ${bssid.toLowerCase()} [PTK=CCMP GTK=CCMP]`);
+    this.logEvent(`CTRL-EVENT-CONNECTED - Connection to ${bssid.toLowerCase()} completed [id=0 id_str=]`);
   }
 
   /** The station joined `bssid`: a pending ROAM is done. */
@@ -118,7 +167,13 @@ export class VirtualWpaSupplicant {
       return fail(io, `ctrl_iface exists and seems to be in use - cannot override it\nDelete '${dir}/${iface}' manually if it is not used anymore\nFailed to initialize control interface '${dir}'.`, 255);
     }
     this.host.startDaemon(`wpa_supplicant ${args.join(' ')}`);
-    this.running = { ctrlDir, ssid, psk, startIfaceUp: this.sta.up };
+    const logFile = options.get('f') ?? null;
+    this.running = { ctrlDir, ssid, psk, startIfaceUp: this.sta.up, logFile, logStamps: options.get('t') === 'true' };
+    if (logFile) {
+      // wpa_debug_open_file(): fopen(path, "a"); wpa_supplicant_init() then says it is up (MSG_INFO)
+      const now = this.host.nowMs();
+      this.host.appendFile(logFile, options.get('t') === 'true' ? `${Math.floor(now / 1000)}.${String(Math.floor((now % 1000) * 1000)).padStart(6, '0')}: Successfully initialized wpa_supplicant\n` : 'Successfully initialized wpa_supplicant\n');
+    }
     this.sta.setDesiredBssid('00:00:00:00:00:00'); // a new wpa_supplicant asks for no BSSID
     this.roamTarget = null;
     this.sta.ifUp();
@@ -235,6 +290,33 @@ export class VirtualWpaSupplicant {
       ageS: e.ageMs / 1000,
       ssid: e.ap.ssid ?? '',
       wpa: e.ap.wpa,
+    });
+  }
+
+  /**
+   * A BSS Transition Management request reached the station (wnm_sta.c
+   * ieee802_11_rx_bss_trans_mgmt_req()): the first preferred candidate of its network that
+   * the BSS table holds (other than the current AP) is where it goes, the way ROAM goes
+   * there (wnm_scan_process() -> wpa_supplicant_connect()); with none in the table it scans
+   * first and decides on the results (wnm_scan_process() after the scan). Without a
+   * running daemon nothing handles the frame.
+   */
+  bssTransitionRequest(candidates: string[]): void {
+    const run = this.running;
+    if (!run) return;
+    const pick = (): string | undefined =>
+      candidates.find((b) => {
+        const e = this.bssEntry(b);
+        return e !== null && e.ap.ssid === run.ssid && e.ap !== this.associatedAp();
+      });
+    const now = pick();
+    if (now) {
+      this.roam(run, now);
+      return;
+    }
+    this.sta.requestScan(() => {
+      const later = pick();
+      if (later && this.running === run) this.roam(run, later);
     });
   }
 

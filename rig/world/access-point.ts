@@ -54,7 +54,8 @@ export class AccessPoint {
     private readonly world: World,
     readonly name: string,
     readonly bssid: string,
-    readonly txPowerDbm: number,
+    /** Transmit power (dBm); an nl80211 AP board changes it (`iw dev IFACE set txpower fixed`). */
+    public txPowerDbm: number,
   ) {
     this.tbttPhaseMs = world.rnd.uniform(0, BEACON_INTERVAL_MS);
     this.inactivity = new NodeInactivity<Station>(world.sched, world.rnd, {

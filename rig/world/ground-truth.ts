@@ -59,6 +59,8 @@ export interface GroundTruthEntry {
   drops: { seq: number; reason: DropReason; atMs: number }[];
   roams: RoamTruth[];
   handshakes: HandshakeTruth[];
+  /** Echo requests that waited in the neighbour queue (an ARP stall after a join), and how long, ms. */
+  held: { seq: number; heldMs: number }[];
 }
 
 /**
@@ -111,6 +113,11 @@ export class GroundTruthLog {
     if (!e.droppedSeqs.includes(seq)) e.droppedSeqs.push(seq);
   }
 
+  /** An echo request waited `heldMs` for the next hop's ARP resolution. */
+  held(seq: number, heldMs: number): void {
+    this.entry().held.push({ seq, heldMs });
+  }
+
   /** Write the open entry (at the end of a run). */
   flush(): void {
     if (this.current) this.write(this.current);
@@ -124,7 +131,7 @@ export class GroundTruthLog {
 
   private open(index: number): void {
     if (this.current) this.write(this.current);
-    this.current = { index, droppedSeqs: [], drops: [], roams: [], handshakes: [] };
+    this.current = { index, droppedSeqs: [], drops: [], roams: [], handshakes: [], held: [] };
   }
 
   private write(e: GroundTruthEntry): void {

@@ -144,6 +144,20 @@ export class PingProcess {
       this.scheduleReply(seq, 0.03 + w.rnd.uniform(0, 0.03));
       return;
     }
+    // The neighbour queue: after a join that lost the ARP entry, the packet waits for the retry.
+    const hold = w.client.neighbourHold();
+    if (hold > 0) {
+      w.groundTruth.held(seq, hold);
+      const queuedAt = w.sched.now();
+      w.sched.after(hold, () => this.send(seq, queuedAt));
+      return;
+    }
+    this.send(seq, w.sched.now());
+  }
+
+  /** The echo request leaves the station (`sentAt`: when ping sent it; later when it waited for ARP). */
+  private send(seq: number, sentAt: number): void {
+    const w = this.world;
     const verdict = w.client.transmitData();
     if ('drop' in verdict) {
       w.groundTruth.drop(seq, verdict.drop, w.epochMs());
@@ -153,7 +167,6 @@ export class PingProcess {
     ap.heardFrom(w.client); // ieee80211_input() on the AP: ni_inact = ni_inact_reload
     // wired RTT to the target plus the air: ~1-2 ms, a small jittery tail
     const rtt = 0.9 + Math.abs(w.rnd.normal(0, 0.6)) + w.rnd.uniform(0, 1.5) + w.client.extraLatencyMs();
-    const sentAt = w.sched.now();
     w.sched.after(rtt, () =>
       w.client.receiveFrom(ap, () => {
         const lost = w.client.rxVerdict(ap);

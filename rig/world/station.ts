@@ -5,10 +5,13 @@ import { INACT_WAIT_MS } from './node-inactivity.ts';
 import { rssiOf, SENSITIVITY_DBM } from './radio.ts';
 import { BackgroundScan } from './bg-scan.ts';
 import { ScanCache } from './scan-cache.ts';
-import type { AccessPoint } from './access-point.ts';
+import { MGMT_TURNAROUND_MS, type AccessPoint } from './access-point.ts';
 import { CHANNEL_SWITCH_MS, sendMgmt, type MgmtFrame, type MgmtOutcome } from './association.ts';
 import type { DriverBehaviour } from './variants.ts';
 import type { World } from './world.ts';
+
+/** neigh retrans_time (ms): the kernel's ARP request is repeated this long after one went unanswered. */
+export const ARP_RETRANS_MS = 1000;
 
 /** net80211 (madwifi 0.9.3) constants, in model ms. */
 export { INACT_WAIT_MS }; // IEEE80211_INACT_WAIT: sta_age() period
@@ -68,6 +71,13 @@ export class Station {
   private transition: Timer | null = null;
   private roam: RoamTruth | null = null;
   private readonly eventListeners = new Set<(bssid: string | null) => void>();
+  private readonly btmListeners = new Set<(from: AccessPoint, candidates: string[]) => void>();
+  private readonly keysListeners = new Set<() => void>();
+  /** The `arp-stall` fault: the next join loses the ARP entry (armed at the join, started by the first packet). */
+  arpStallAtNextJoin = false;
+  private arpStallArmed = false;
+  /** Model ms the next hop resolves again after a lost ARP request; null: resolved. */
+  private neighbourResolvedMs: number | null = null;
 
   constructor(
     private readonly world: World,
@@ -107,8 +117,40 @@ export class Station {
     return this._keysInstalled;
   }
   set keysInstalled(v: boolean) {
+    const was = this._keysInstalled;
     this._keysInstalled = v;
     if (v) this.checkTxPath();
+    if (v && !was) for (const l of this.keysListeners) l();
+  }
+
+  /** The WPA handshake installed the pairwise key (what wpa_supplicant reports as the connection completed). */
+  onKeysInstalled(listener: () => void): () => void {
+    this.keysListeners.add(listener);
+    return () => this.keysListeners.delete(listener);
+  }
+
+  /**
+   * IEEE 802.11v BSS Transition Management requests that reached the station: the AP that
+   * sent it and its candidate BSSIDs, most preferred first. Only a supplicant that handles
+   * WNM listens (the nl80211 board's wpa_supplicant 2.x); madwifi 0.9's station has none.
+   */
+  onBssTransitionRequest(listener: (from: AccessPoint, candidates: string[]) => void): () => void {
+    this.btmListeners.add(listener);
+    return () => this.btmListeners.delete(listener);
+  }
+
+  /**
+   * `from` sends the station a BSS Transition Management request (an action frame, one
+   * management exchange on the air). False when the station is not associated to `from`
+   * (hostapd finds no such station and answers FAIL).
+   */
+  sendBssTransitionRequest(from: AccessPoint, candidates: string[]): boolean {
+    if (this.state !== 'RUN' || this.bss !== from) return false;
+    this.world.sched.after(this.world.rnd.uniform(MGMT_TURNAROUND_MS[0], MGMT_TURNAROUND_MS[1]), () => {
+      if (this.state !== 'RUN' || this.bss !== from) return;
+      for (const l of this.btmListeners) l(from, candidates);
+    });
+    return true;
   }
 
   /** wireless events (SIOCGIWAP) as iwevent sees them: a BSSID, or null for all-zero. */
@@ -608,6 +650,27 @@ export class Station {
   }
 
   private emit(bssid: string | null): void {
+    if (bssid && this.arpStallAtNextJoin) {
+      this.arpStallAtNextJoin = false;
+      this.arpStallArmed = true;
+    }
+    if (!bssid) this.neighbourResolvedMs = null;
     for (const l of this.eventListeners) l(bssid);
+  }
+
+  /**
+   * How long a packet sent now waits in the neighbour queue, model ms (0: none). After a join
+   * that lost the station's ARP entry (the `arp-stall` fault), the first packet sends an ARP
+   * request that is lost, and the kernel retries after retrans_time (ARP_RETRANS_MS,
+   * net/ipv4/arp.c, neigh retrans_time_ms): every packet sent until the retry resolves the
+   * next hop waits for it (the neighbour's unres_qlen queue), then goes out.
+   */
+  neighbourHold(): number {
+    const now = this.world.sched.now();
+    if (this.arpStallArmed) {
+      this.arpStallArmed = false;
+      this.neighbourResolvedMs = now + ARP_RETRANS_MS;
+    }
+    return this.neighbourResolvedMs !== null && now < this.neighbourResolvedMs ? this.neighbourResolvedMs - now : 0;
   }
 }

@@ -61,7 +61,8 @@ export class BenchSession {
   private radioSpec(n: DeviceName, shell: SshDevice) {
     const d = this.bench.devices[n];
     const bridge = 'bridge' in d.wireless ? d.wireless.bridge : undefined;
-    return { shell, iface: d.wireless.interface, radio: d.wireless.radio, ...(bridge ? { bridge } : {}), commandTimeoutMs: d.commandTimeoutS * 1000 };
+    const events = 'events' in d.wireless ? d.wireless.events : undefined;
+    return { shell, iface: d.wireless.interface, radio: d.wireless.radio, ...(bridge ? { bridge } : {}), ...(events ? { events } : {}), commandTimeoutMs: d.commandTimeoutS * 1000 };
   }
 
   private stationFor(shell: SshDevice): Station {

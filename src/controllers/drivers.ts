@@ -23,6 +23,8 @@ export interface RadioDriverSpec {
   radio: string;
   /** An AP's bridge (`wireless.bridge`), when the inventory names one. */
   bridge?: string;
+  /** A station's association event source (`wireless.events`), when the inventory names one. */
+  events?: 'iw' | 'wpa_supplicant';
   commandTimeoutMs: number;
 }
 
@@ -31,7 +33,7 @@ export const accessPointDrivers = new DriverRegistry<RadioDriverSpec, AccessPoin
 export const powerSwitchDrivers = new DriverRegistry<PowerSwitchSpec, PowerSwitch>('power switch driver');
 
 stationDrivers.register('madwifi', (s) => new MadwifiStation(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
-stationDrivers.register('nl80211', (s) => new Nl80211Station(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
+stationDrivers.register('nl80211', (s) => new Nl80211Station(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs, events: s.events }));
 accessPointDrivers.register('madwifi', (s) => new MadwifiAccessPoint(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
 accessPointDrivers.register('nl80211', (s) => new Nl80211AccessPoint(s.shell, { iface: s.iface, radio: s.radio, bridge: s.bridge, commandTimeoutMs: s.commandTimeoutMs }));
 powerSwitchDrivers.register('gude', (s) => new GudeHttpPowerSwitch(s));

@@ -136,6 +136,12 @@ const MADWIFI_RADIO_RE = /^wifi[0-9]{1,2}$/;
 export const ClientWirelessSchema = z.strictObject({
   interface: str(IFACE_RE, IFACE_EXPECT),
   radio: str(RADIO_RE, RADIO_EXPECT_ANY),
+  /**
+   * nl80211: where the station's association events come from: `iw` (`iw event -t`, the
+   * default) or `wpa_supplicant` (its own `-t -f` log: Trying to authenticate, Associated
+   * with, CTRL-EVENT-CONNECTED / DISCONNECTED, with wpa_supplicant's stamps).
+   */
+  events: z.enum(['iw', 'wpa_supplicant'], msg('expected iw or wpa_supplicant')).optional(),
 });
 
 const CHANNEL_EXPECT = 'expected a Wi-Fi channel, an integer 1..14 or 36..165';

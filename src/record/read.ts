@@ -109,6 +109,9 @@ function recordFrom(raw: unknown, i: number, warnings: string[]): RoamRecord {
     seqTo: o.seqTo ?? 0,
     lostSeqs,
     lateSeqs: o.lateSeqs ?? [],
+    ...(o.late !== undefined ? { late: o.late } : {}),
+    ...(o.lateMaxRttMs !== undefined ? { lateMaxRttMs: o.lateMaxRttMs } : {}),
+    ...(o.lateAfterAssociation !== undefined ? { lateAfterAssociation: o.lateAfterAssociation } : {}),
     lost: o.lost ?? lostSeqs.length,
     outageMs: o.outageMs ?? null,
     beforeAssociationMs: o.beforeAssociationMs ?? null,
@@ -172,7 +175,8 @@ export function readSummary(dir: string, records: RoamRecord[], warnings: string
     ...(o.devices ? { devices: o.devices } : {}),
     ...(o.firmwareByVariant ? { firmwareByVariant: o.firmwareByVariant } : {}),
     ...(o.essid !== undefined ? { essid: o.essid } : {}),
-    trigger: o.trigger ?? 'crossfade',
+    // Without a summary (a run that crashed), what its records say moved the client.
+    trigger: o.trigger ?? records.find((r) => r.trigger !== undefined)?.trigger ?? 'crossfade',
     variants,
     lostOutsideCycles: o.lostOutsideCycles ?? [],
     // The report also shows verdicts a newer rig may add.

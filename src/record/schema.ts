@@ -53,6 +53,16 @@ export const RoamRecordSchema = z.object({
   seqTo: z.number().int().min(0),
   lostSeqs: z.array(z.number().int()),
   lateSeqs: z.array(z.number().int()),
+  /**
+   * Late replies (rtt > interval: late, not lost), how late the latest one was (its round
+   * trip, ms; null when none came late), and how many of them were sent after the
+   * association: a station whose ARP entry was lost in the roam retries a second later
+   * (neigh retrans_time), and the pings queued meanwhile come back ~1 s late. Absent in
+   * runs older than these fields (lateSeqs has the seqs).
+   */
+  late: z.number().int().min(0).optional(),
+  lateMaxRttMs: nullableNumber.optional(),
+  lateAfterAssociation: z.number().int().min(0).optional(),
   lost: z.number().int().min(0),
   /** Last reply before the gap to the first reply after it; 0 when nothing was lost or stalled. */
   outageMs: nullableNumber,

@@ -26,6 +26,8 @@ export interface RunMeta {
   id: string;
   bench: string;
   essid: string | null;
+  /** What moved the client (`crossfade`, `station-command`, `bss-transition`, ...); older runs: crossfade. */
+  trigger: string;
   startedAt: string;
   endedAt: string;
   rigVersion: string;
@@ -140,6 +142,9 @@ export interface RoamColumns {
   lostSeqs: string[];
   late: number[];
   lateSeqs: string[];
+  /** The longest late round trip (ms) and the late replies to pings sent after the join; null: not recorded (older runs). */
+  lateMax?: (number | null)[];
+  lateAfter?: (number | null)[];
   outage: (number | null)[];
   before: (number | null)[];
   after: (number | null)[];

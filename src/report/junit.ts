@@ -1,5 +1,6 @@
 import type { ReportData } from './data.ts';
 import { csvField, escapeXml as x } from './escape.ts';
+import { lateLabel } from './late-cause.ts';
 
 /** A roam's columns as plain values (strings resolved). */
 export interface RoamRow {
@@ -12,6 +13,11 @@ export interface RoamRow {
   lostSeqs: string;
   late: number;
   lateSeqs: string;
+  /** The late replies in words (`late 5 (ARP stall ~1.0 s)`), `late 0` when none. */
+  lateText: string;
+  /** The longest late round trip (ms) and the late replies sent after the join; null when not recorded. */
+  lateMaxRttMs: number | null;
+  lateAfterAssociation: number | null;
   outageMs: number | null;
   beforeAssociationMs: number | null;
   afterAssociationMs: number | null;
@@ -47,6 +53,9 @@ export function roamRows(d: ReportData): RoamRow[] {
       lostSeqs: c.lostSeqs[i],
       late: c.late[i],
       lateSeqs: c.lateSeqs[i],
+      lateMaxRttMs: c.lateMax?.[i] ?? null,
+      lateAfterAssociation: c.lateAfter?.[i] ?? null,
+      lateText: lateLabel({ late: c.late[i], lateMaxRttMs: c.lateMax?.[i] ?? null, lateAfterAssociation: c.lateAfter?.[i] ?? null }) ?? 'late 0',
       outageMs: c.outage[i],
       beforeAssociationMs: c.before[i],
       afterAssociationMs: c.after[i],
@@ -108,7 +117,7 @@ export function renderJunit(d: ReportData): string {
       const cls = `rig.roam.${v.name}.${r.direction.replace(/[^A-Za-z0-9_-]+/g, '_to_')}`;
       const t = r.cycleS ?? 0;
       time += t;
-      const facts = `${r.from} -> ${r.to ?? '(none)'}; lost ${r.lost}${r.lostSeqs ? ` (seq ${r.lostSeqs})` : ''}; late ${r.late}; outage ${ms(r.outageMs)}; after association ${ms(r.afterAssociationMs)}${r.splitResolutionMs ? ` ± ${Math.round(r.splitResolutionMs)}` : ''}`;
+      const facts = `${r.from} -> ${r.to ?? '(none)'}; lost ${r.lost}${r.lostSeqs ? ` (seq ${r.lostSeqs})` : ''}; ${r.lateText}; outage ${ms(r.outageMs)}; after association ${ms(r.afterAssociationMs)}${r.splitResolutionMs ? ` ± ${Math.round(r.splitResolutionMs)}` : ''}`;
       let body: string;
       if (!r.valid) {
         ss++;
@@ -165,6 +174,7 @@ export const CSV_COLUMNS = [
   'index', 'variant', 'direction', 'from_bssid', 'to_bssid', 'valid', 'invalid_reason', 'lost', 'lost_seqs', 'late', 'late_seqs',
   'outage_ms', 'before_association_ms', 'after_association_ms', 'after_association_resolution_ms', 'attenuation_ap1_db', 'attenuation_ap2_db',
   'signal_before_dbm', 'signal_after_dbm', 'seq_from', 'seq_to', 'timestamp_source', 'over_threshold',
+  'late_max_rtt_ms', 'late_after_association',
 ] as const;
 
 /** roams.csv: one row per roam, the table's columns, for a spreadsheet. */
@@ -175,7 +185,7 @@ export function renderCsv(d: ReportData): string {
       [
         r.index, r.variant, r.direction, r.from, r.to, r.valid, r.invalidReason, r.valid ? r.lost : null, r.lostSeqs, r.late, r.lateSeqs,
         r.outageMs, r.beforeAssociationMs, r.afterAssociationMs, r.splitResolutionMs, r.att1, r.att2, r.signalBeforeDbm, r.signalAfterDbm,
-        r.seqFrom, r.seqTo, r.timestampSource, r.overThreshold,
+        r.seqFrom, r.seqTo, r.timestampSource, r.overThreshold, r.lateMaxRttMs, r.lateAfterAssociation,
       ]
         .map(csvField)
         .join(','),

@@ -29,6 +29,9 @@ export type Attribution = Pick<
   | 'seqTo'
   | 'lostSeqs'
   | 'lateSeqs'
+  | 'late'
+  | 'lateMaxRttMs'
+  | 'lateAfterAssociation'
   | 'lost'
   | 'outageMs'
   | 'beforeAssociationMs'
@@ -50,6 +53,12 @@ export function highestAnswered(a: Pick<PingAnalyzer, 'highestSeq' | 'answered'>
 }
 
 const round = (x: number): number => Math.round(x * 1000) / 1000;
+
+/** The largest of the known values (rounded), null when none is known. */
+function maxFinite(xs: number[]): number | null {
+  const known = xs.filter(Number.isFinite);
+  return known.length > 0 ? round(Math.max(...known)) : null;
+}
 
 /** How far beyond the window to look for answered pings that anchor the send times. */
 const ANCHOR_REACH = 50;
@@ -142,11 +151,15 @@ class SendTimes {
 export function attributeWindow(a: PingWindowView, window: { seqFrom: number; seqTo: number }, tJoinMs: number): Attribution {
   const { seqFrom, seqTo } = window;
   const lostSeqs = a.lostIn(seqFrom, seqTo);
+  const lateSeqs = a.lateIn(seqFrom, seqTo);
   const out: Attribution = {
     seqFrom,
     seqTo,
     lostSeqs,
-    lateSeqs: a.lateIn(seqFrom, seqTo),
+    lateSeqs,
+    late: lateSeqs.length,
+    lateMaxRttMs: maxFinite(lateSeqs.map((q) => a.rttMs(q))),
+    lateAfterAssociation: 0,
     lost: lostSeqs.length,
     outageMs: null,
     beforeAssociationMs: null,
@@ -156,6 +169,11 @@ export function attributeWindow(a: PingWindowView, window: { seqFrom: number; se
   };
   const outages = a.outagesIn(seqFrom, seqTo);
   const send = new SendTimes(a, seqFrom, seqTo);
+  // Late replies to pings sent after the join (an ARP entry lost in the roam: ~1 s late).
+  out.lateAfterAssociation = lateSeqs.filter((q) => {
+    const t = send.of(q);
+    return t !== undefined && t >= tJoinMs;
+  }).length;
 
   // The outage as ping saw it: the one holding the join, else the one that lost most.
   if (outages.length > 0) {

@@ -8,7 +8,7 @@
  * board-wide: the configuration, pid file and control socket are per interface, and an old
  * hostapd is stopped through its own control socket and pid file, never by `killall`.
  *
- * - configure(): stops the interface's old hostapd (`hostapd_cli -i IFACE terminate`, then
+ * - configure(): stops the interface's old hostapd (`hostapd_cli -i IFACE raw TERMINATE`, then
  *   `kill` of the pid in its pid file), writes /tmp/rig-hostapd-IFACE.conf through stdin
  *   (umask 077: it holds the passphrase; hostapd/hostapd.conf documents the fields),
  *   starts `hostapd -B -P PIDFILE CONF` (retried when the old one still holds its control
@@ -27,7 +27,7 @@
  * - setTxPower(dBm): `iw dev IFACE set txpower fixed MBM` (mBm: dBm * 100), read back
  *   from `iw dev IFACE info` (`txpower %d.%.2d dBm`).
  */
-import { BenchError } from '../../errors.ts';
+import { BenchError, ConfigError } from '../../errors.ts';
 import type { AccessPoint, AccessPointSettings, LinkInfo, TransitionTarget } from '../roles.ts';
 import { run } from '../ssh/run.ts';
 import { shellQuote } from '../ssh/quote.ts';
@@ -86,12 +86,20 @@ export class Nl80211AccessPoint implements AccessPoint {
     return st.bssid;
   }
 
-  /** The interface's own hostapd, if one runs: asked to terminate, then its pid killed. */
+  /**
+   * The interface's own hostapd, if one runs: asked to terminate, then the pid in its pid
+   * file killed, unless /proc says that pid is now another program (a stale pid file after a
+   * crash, the pid reused).
+   */
   private async stopOld(): Promise<void> {
-    await this.run(this.cli('terminate'), { allowFail: true });
+    // hostapd_cli 2.10 has no `terminate`; the control interface's TERMINATE goes through `raw`
+    await this.run(this.cli('raw', 'TERMINATE'), { allowFail: true });
     const pid = await this.run(['cat', this.pidPath], { allowFail: true });
     const n = pid.stdout.trim();
-    if (pid.exitCode === 0 && /^\d+$/.test(n)) await this.run(['kill', n], { allowFail: true });
+    if (pid.exitCode !== 0 || !/^\d+$/.test(n)) return;
+    const comm = await this.run(['cat', `/proc/${n}/comm`], { allowFail: true });
+    if (comm.exitCode === 0 && comm.stdout.trim() !== 'hostapd') return;
+    await this.run(['kill', n], { allowFail: true });
   }
 
   /** `hostapd -B`, retried (3 times, 1 s apart) while the old one still holds the control socket. */
@@ -124,7 +132,7 @@ export class Nl80211AccessPoint implements AccessPoint {
   }
 
   async setTxPower(dbm: number): Promise<number | null> {
-    if (!Number.isInteger(dbm) || dbm < 0 || dbm > 30) throw new RangeError(`transmit power ${dbm} dBm: whole dBm 0..30`);
+    if (!Number.isInteger(dbm) || dbm < 0 || dbm > 30) throw new ConfigError(`${this.name}: transmit power ${dbm} dBm: whole dBm 0..30`, { code: 'E_TXPOWER', subject: this.name });
     await this.run(['iw', 'dev', this.cfg.iface, 'set', 'txpower', 'fixed', String(dbm * 100)]);
     const r = await this.run(['iw', 'dev', this.cfg.iface, 'info']);
     return this.parse(r, parseIwInfoTxPower);
@@ -146,8 +154,15 @@ export class Nl80211AccessPoint implements AccessPoint {
     }
   }
 
+  /**
+   * A command that failed, naming device, command, status and why. hostapd writes its
+   * configuration errors to stderr and its driver's to stdout, ending with lines that say
+   * little ("AP-DISABLED", "wasn't started"): the lines that name a failure come first.
+   */
   private failed(r: ExecResult): BenchError {
-    const why = (r.stderr || r.stdout).trim().split('\n').slice(-2).join(' / ');
+    const all = `${r.stderr}\n${r.stdout}`.split('\n').map((l) => l.trim()).filter(Boolean);
+    const telling = all.filter((l) => /fail|could not|invalid|error|not found|no such|in use/i.test(l)).slice(0, 3);
+    const why = (telling.length > 0 ? telling : all.slice(-2)).join(' / ');
     return new BenchError(`${this.name}: \`${r.command}\` failed (exit ${r.exitCode ?? r.signal}): ${why}`, { code: 'E_COMMAND', subject: this.name });
   }
 

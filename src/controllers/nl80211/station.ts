@@ -10,10 +10,16 @@
  *   (`wpa_cli status`). The inventory's `roaming:` knobs are madwifi's iwpriv values
  *   (hostroaming, rssi11g, scanvalid): they mean nothing here and are ignored.
  * - link(): `iw dev IFACE link`. waitAssociated() polls it.
- * - watchAssociations(): `iw event -t`. A join is `connected to BSSID` (NL80211_CMD_CONNECT)
- *   or `roamed to BSSID` (NL80211_CMD_ROAM, from drivers that roam in firmware); a leave is
- *   `disconnected`. The board time is the event's own -t stamp (epoch seconds from
- *   gettimeofday() when iw handled it), the arrival time the bench clock's.
+ * - watchAssociations(): `iw event -t` (the default). A join is `connected to BSSID`
+ *   (NL80211_CMD_CONNECT) or `roamed to BSSID` (NL80211_CMD_ROAM, from drivers that roam in
+ *   firmware); a leave is `disconnected`. The board time is the event's own -t stamp (epoch
+ *   seconds from gettimeofday() when iw handled it), the arrival time the bench clock's.
+ *   With `wireless.events: wpa_supplicant` the events are wpa_supplicant's own instead
+ *   (wpa-events.ts): it is started with `-t -f /tmp/rig-wpa_supplicant.log` and the log is
+ *   followed with `tail -n 0 -F`; the stamps are wpa_supplicant's. Not `wpa_cli -a` (its
+ *   action script gets CONNECTED / DISCONNECTED only, no association time, and no stamp) nor
+ *   an interactive `wpa_cli` (its output on a pipe is block-buffered and mixed with its
+ *   prompt): the log carries the same wpa_msg() text the control socket sends, stamped.
  * - roamTo(BSSID): `wpa_cli -i IFACE roam BSSID`. wpa_supplicant answers FAIL when the target
  *   is not in its BSS table (ctrl_iface.c wpa_supplicant_ctrl_iface_roam()), and the table
  *   forgets an AP 180 s after a scan last heard it (bss_expiration_age); nothing scans while
@@ -32,11 +38,14 @@ import { commandEventStream, waitForAssociation } from '../station-helpers.ts';
 import { run } from '../ssh/run.ts';
 import { channelToFrequencyGHz } from '../wifi-channels.ts';
 import type { AssociationEvent, EventStream, LinkInfo, Station, StationSettings } from '../roles.ts';
-import { shellQuote } from '../ssh/quote.ts';
+import { shellCommand, shellQuote } from '../ssh/quote.ts';
 import type { DeviceShell, ExecResult } from '../ssh/types.ts';
 import { parseIwEventLine, parseIwLink, parseWpaBss, parseWpaCliOk, parseWpaStatus, type IwLink } from './parse.ts';
+import { parseWpaEventLine } from './wpa-events.ts';
 
 export const WPA_CONF = '/tmp/rig-wpa_supplicant.conf';
+/** wpa_supplicant's own log (`-t -f`), when the association events come from it. */
+export const WPA_LOG = '/tmp/rig-wpa_supplicant.log';
 export const CTRL_INTERFACE = '/var/run/wpa_supplicant';
 /** Refresh the target's BSS entry by a scan when it is older than this (seconds). */
 export const BSS_FRESH_S = 25;
@@ -47,6 +56,12 @@ export interface Nl80211Config {
   /** Its wiphy, e.g. phy0 (not needed by the commands used here). */
   radio: string;
   commandTimeoutMs: number;
+  /**
+   * Where the association events come from: `iw` (`iw event -t`, the kernel's
+   * NL80211_CMD_CONNECT / DISCONNECT) or `wpa_supplicant` (its own `-t -f` log: "Trying to
+   * authenticate", "Associated with", CTRL-EVENT-CONNECTED / DISCONNECTED). Default iw.
+   */
+  events?: 'iw' | 'wpa_supplicant';
 }
 
 export class Nl80211Station implements Station {
@@ -64,6 +79,7 @@ export class Nl80211Station implements Station {
   async configure(s: StationSettings): Promise<void> {
     await this.run(['wpa_cli', '-i', this.cfg.iface, 'terminate'], { allowFail: true });
     await this.run(['killall', 'wpa_supplicant'], { allowFail: true });
+    if (this.wpaEvents) await this.run(['rm', '-f', WPA_LOG], { allowFail: true });
     await this.run(['sh', '-c', `cat > ${shellQuote(WPA_CONF)}`], { stdin: wpaSupplicantConf(s.essid, s.psk, s.channels) });
     await this.startSupplicant();
     const r = await this.run(['wpa_cli', '-i', this.cfg.iface, 'status']);
@@ -84,7 +100,7 @@ export class Nl80211Station implements Station {
    * board and try again, three times at most.
    */
   private async startSupplicant(): Promise<void> {
-    const argv = ['wpa_supplicant', '-B', '-i', this.cfg.iface, '-c', WPA_CONF, '-D', 'nl80211'];
+    const argv = ['wpa_supplicant', '-B', '-i', this.cfg.iface, '-c', WPA_CONF, '-D', 'nl80211', ...(this.wpaEvents ? ['-t', '-f', WPA_LOG] : [])];
     for (let attempt = 1; ; attempt++) {
       const r = await this.run(argv, { allowFail: true });
       if (r.exitCode === 0) return;
@@ -109,7 +125,48 @@ export class Nl80211Station implements Station {
   }
 
 
+  private get wpaEvents(): boolean {
+    return this.cfg.events === 'wpa_supplicant';
+  }
+
   watchAssociations(clock: BenchClock, listener: (e: AssociationEvent) => void): EventStream {
+    return this.wpaEvents ? this.watchWpaLog(clock, listener) : this.watchIwEvents(clock, listener);
+  }
+
+  /**
+   * wpa_supplicant's own log, followed (`tail -n 0 -F`): each line stamped by wpa_supplicant
+   * when the event happened (`-t`). The leave is "Trying to authenticate with" another AP
+   * (mac80211 drops the old link there) or CTRL-EVENT-DISCONNECTED; the join is "Associated
+   * with" (the association, as iw's `connected to`), or CTRL-EVENT-CONNECTED when no
+   * "Associated with" came for that AP (a driver that roams by itself).
+   */
+  private watchWpaLog(clock: BenchClock, listener: (e: AssociationEvent) => void): EventStream {
+    // -F: by name, so the log a reconfigured wpa_supplicant starts afresh is followed too
+    const proc = this.shell.stream(shellCommand(['tail', '-n', '0', '-F', WPA_LOG]));
+    let current: string | null = null;
+    proc.onLine((line, stream, receivedAt) => {
+      if (stream !== 'stdout') return;
+      let ev;
+      try {
+        ev = parseWpaEventLine(line);
+      } catch {
+        return; // a line this parser cannot read is no association event
+      }
+      if (!ev || ev.timeMs === null || (ev.iface !== null && ev.iface !== this.cfg.iface)) return;
+      const e = ev.event;
+      const arrivedMs = clock.fromWallClock(receivedAt);
+      if (e.kind === 'associated' || (e.kind === 'connected' && current !== e.bssid)) {
+        current = e.bssid;
+        listener({ atMs: ev.timeMs, arrivedMs, bssid: e.bssid });
+      } else if ((e.kind === 'trying-authenticate' && current !== e.bssid) || e.kind === 'disconnected') {
+        current = null;
+        listener({ atMs: ev.timeMs, arrivedMs, bssid: null });
+      }
+    });
+    return commandEventStream(proc);
+  }
+
+  private watchIwEvents(clock: BenchClock, listener: (e: AssociationEvent) => void): EventStream {
     const proc = this.shell.stream('iw event -t');
     proc.onLine((line, stream, receivedAt) => {
       if (stream !== 'stdout') return;

@@ -5,7 +5,9 @@
  */
 import { append, clear, h, type Child } from './dom.ts';
 import { clock, fmt, withResolution } from './format.ts';
+import { isArpStall, lateLabel } from '../late-cause.ts';
 import type { DetailPanel, ReportView } from './report-view.ts';
+import { lateFacts } from './roam-columns.ts';
 import type { Row } from './rows.ts';
 import { selectRoam } from './selection.ts';
 
@@ -41,7 +43,7 @@ function detailContent(view: ReportView, r: Row): Child[] {
       'dl',
       { class: 'kv' },
       kv('from → to', `${r.from} → ${r.to ?? '(none)'}`),
-      kv('crossfade start', clock(r.tStart)),
+      kv('trigger start', clock(r.tStart)),
       kv('left old AP', clock(r.tLeave)),
       kv('joined new AP', clock(r.tJoin)),
       kv('recovered', clock(r.tEnd)),
@@ -49,9 +51,17 @@ function detailContent(view: ReportView, r: Row): Child[] {
       kv('signal', `${fmt(r.sigBefore)} → ${fmt(r.sigAfter)} dBm`),
       kv('outage', `${fmt(r.outage)} ms (before association ${fmt(r.before)} ms, after ${withResolution(r.after, r.afterRes)} ms)`),
       kv('lost seqs', r.lostSeqs || 'none'),
-      kv('late seqs', r.lateSeqs || 'none'),
+      kv('late seqs', r.lateSeqs ? `${r.lateSeqs} · ${lateText(r)}` : 'none'),
       kv('seq window', `${r.seqFrom}–${r.seqTo}`),
       kv('times from', r.src),
     ),
   ];
+}
+
+/** The late replies in words: the ARP stall explained, late not lost. */
+function lateText(r: Row): string {
+  const f = lateFacts(r);
+  const label = lateLabel(f) ?? '';
+  if (isArpStall(f)) return `${label}: the station's ARP entry was lost in the roam and resolved on the retry a second later; these replies are late, not lost`;
+  return `${label}: answered after the next ping went out; late, not lost`;
 }

@@ -25,6 +25,10 @@ export interface Row {
   lostSeqs: string;
   late: number;
   lateSeqs: string;
+  /** The longest late round trip, ms; null when not recorded. */
+  lateMaxMs: number | null;
+  /** Late replies to pings sent after the join; null when not recorded. */
+  lateAfter: number | null;
   outage: number | null;
   before: number | null;
   after: number | null;
@@ -64,6 +68,8 @@ export function buildRows(d: ReportData): Row[] {
       lostSeqs: c.lostSeqs[i],
       late: c.late[i],
       lateSeqs: c.lateSeqs[i],
+      lateMaxMs: c.lateMax?.[i] ?? null,
+      lateAfter: c.lateAfter?.[i] ?? null,
       outage: c.outage[i],
       before: c.before[i],
       after: c.after[i],

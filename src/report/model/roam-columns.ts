@@ -22,7 +22,7 @@ export function buildRoamColumns(run: RunData, t0: number, windows: RoamWindow[]
   const cols: RoamColumns = {
     n: recs.length,
     index: [], variant: [], direction: [], from: [], to: [], tStart: [], tLeave: [], tJoin: [], tEnd: [],
-    att1: [], att2: [], sigBefore: [], sigAfter: [], lost: [], lostSeqs: [], late: [], lateSeqs: [],
+    att1: [], att2: [], sigBefore: [], sigAfter: [], lost: [], lostSeqs: [], late: [], lateSeqs: [], lateMax: [], lateAfter: [],
     outage: [], before: [], after: [], afterRes: [], seqFrom: [], seqTo: [], src: [], valid: [], reason: [], over: [],
   };
   recs.forEach((r, i) => {
@@ -43,6 +43,8 @@ export function buildRoamColumns(run: RunData, t0: number, windows: RoamWindow[]
     cols.lostSeqs.push(r.lostSeqs.join(' '));
     cols.late.push(r.lateSeqs.length);
     cols.lateSeqs.push(r.lateSeqs.join(' '));
+    cols.lateMax!.push(r1(r.lateMaxRttMs ?? null));
+    cols.lateAfter!.push(r.lateAfterAssociation ?? null);
     cols.outage.push(r1(r.outageMs));
     cols.before.push(r1(r.beforeAssociationMs));
     cols.after.push(r1(r.afterAssociationMs));

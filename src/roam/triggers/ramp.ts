@@ -12,11 +12,24 @@ import type { RoamTrigger, TriggerContext, TriggerOutcome, WaitResult } from './
 /** Put `db` on `ap`'s path (dB of attenuation, or dB below full transmit power). */
 export type PathSetter = (ctx: TriggerContext, ap: ApName, db: number) => Promise<unknown>;
 
-async function ramp(ctx: TriggerContext, setPath: PathSetter, what: string): Promise<TriggerOutcome> {
+/**
+ * Where a ramp keeps its path values: the programmed attenuation (`ctx.attenuation`, which
+ * the live bench also puts on the attenuators) or a state of the trigger's own (the
+ * transmit power, which is not attenuation: the attenuators stay where they are).
+ */
+export interface RampLevels {
+  levels(ctx: TriggerContext): Record<ApName, number>;
+  /** The levels are the attenuation: timeline attenuation samples and the record's attenuationDb follow them. */
+  isAttenuation: boolean;
+}
+
+const ATTENUATION: RampLevels = { levels: (ctx) => ctx.attenuation, isAttenuation: true };
+
+async function ramp(ctx: TriggerContext, setPath: PathSetter, what: string, where: RampLevels): Promise<TriggerOutcome> {
   const { session, profile, from, to, roam } = ctx;
   const { clock } = session;
   const { minDb, maxDb } = profile.range;
-  const att = ctx.attenuation;
+  const att = where.levels(ctx);
   const stepMs = profile.stepDelayS * 1000;
   const timeoutMs = profile.roamTimeoutS * 1000;
   const t0 = performance.now();
@@ -34,7 +47,7 @@ async function ramp(ctx: TriggerContext, setPath: PathSetter, what: string): Pro
       stalledRealMs += Math.max(0, performance.now() - stepStart - clock.real(stepMs));
       steps = k;
       const t = clock.now();
-      ctx.timeline?.({ t, kind: 'attenuation', roam, ap1: att.ap1, ap2: att.ap2 });
+      if (where.isAttenuation) ctx.timeline?.({ t, kind: 'attenuation', roam, ap1: att.ap1, ap2: att.ap2 });
       if (info?.bssid && info.signalDbm !== null) ctx.timeline?.({ t, kind: 'signal', roam, bssid: info.bssid, dbm: info.signalDbm });
       if (info?.bssid === ctx.bssids[from] && info.signalDbm !== null) signalBeforeDbm = info.signalDbm;
     }
@@ -48,17 +61,22 @@ async function ramp(ctx: TriggerContext, setPath: PathSetter, what: string): Pro
   }
   const stalled = clock.scale * stalledRealMs;
   const note = stalled > timeoutMs / 4 ? `the ramp stalled ${Math.round(stalled / 1000)} s on slow ${what} requests` : '';
-  return { status, steps, attenuationDb: { ...att }, signalBeforeDbm, note };
+  return { status, steps, attenuationDb: { ...ctx.attenuation }, signalBeforeDbm, note };
 }
 
-/** A ramp trigger: starts with ap1 strong and ap2 weak (the client on ap1). */
-export function rampTrigger(name: string, setPath: PathSetter, what: string, extra: Pick<RoamTrigger, 'check'> = {}): RoamTrigger {
+/**
+ * A ramp trigger. Over the attenuation (the default) it starts with ap1 strong and ap2
+ * weak (the client on ap1); over levels of its own the attenuators stay at the range's low
+ * end, both paths strong, and the trigger's check() puts its own levels in place.
+ */
+export function rampTrigger(name: string, setPath: PathSetter, what: string, extra: Pick<RoamTrigger, 'check'> & { levels?: RampLevels } = {}): RoamTrigger {
+  const where = extra.levels ?? ATTENUATION;
   return {
     name,
-    ...extra,
+    ...(extra.check ? { check: extra.check } : {}),
     initialAttenuation(profile) {
-      return { ap1: profile.range.minDb, ap2: profile.range.maxDb };
+      return { ap1: profile.range.minDb, ap2: where.isAttenuation ? profile.range.maxDb : profile.range.minDb };
     },
-    run: (ctx) => ramp(ctx, setPath, what),
+    run: (ctx) => ramp(ctx, setPath, what, where),
   };
 }

@@ -4,7 +4,9 @@
  * in whole dB). The ramp is the attenuation crossfade's (ramp.ts) over the same profile:
  * a path's value `db` becomes the AP's power `wireless.txPowerDbm - (db - range.minDb)`,
  * set with the AP role's setTxPower (nl80211: `iw dev IFACE set txpower fixed MBM`). The
- * record's and timeline's attenuation are then dB below full power plus range.minDb.
+ * attenuators stay at the range's low end on both paths (the record's attenuationDb says
+ * so); the ramp's own levels live per bench session here, and the timeline has the
+ * client's signal but no attenuation samples for it.
  *
  * Why a trigger and not an attenuator model: an attenuator is a network unit of its own
  * (model, address, identify, shared channels) and every AP path needs one in the
@@ -15,6 +17,7 @@
 import { ConfigError } from '../../errors.ts';
 import { AP_NAMES, type ApName } from '../../inventory/schema.ts';
 import { rampTrigger } from './ramp.ts';
+import type { BenchSession } from '../../bench/session.ts';
 import type { TriggerContext } from './types.ts';
 
 /** The AP's transmit power for a path value `db` (whole dBm). */
@@ -28,7 +31,24 @@ async function setTxPath(ctx: TriggerContext, ap: ApName, db: number): Promise<u
   return role.setTxPower(txPowerFor(ctx.session.bench.devices[ap].wireless.txPowerDbm, ctx.profile.range.minDb, db));
 }
 
+/**
+ * The ramp's levels per bench session: dB below full power (plus range.minDb) per AP.
+ * The attenuators are not touched: they stay at the range's low end.
+ */
+const levelsBySession = new WeakMap<BenchSession, Record<ApName, number>>();
+
+function levels(ctx: TriggerContext): Record<ApName, number> {
+  let l = levelsBySession.get(ctx.session);
+  if (!l) {
+    const { minDb, maxDb } = ctx.profile.range;
+    l = ctx.from === 'ap1' ? { ap1: minDb, ap2: maxDb } : { ap1: maxDb, ap2: minDb };
+    levelsBySession.set(ctx.session, l);
+  }
+  return l;
+}
+
 export const txpowerCrossfade = rampTrigger('txpower-crossfade', setTxPath, 'transmit power', {
+  levels: { levels, isAttenuation: false },
   async check(session, bench) {
     const { stepDb, range } = session.bench.profile;
     const span = range.maxDb - range.minDb;
@@ -46,6 +66,8 @@ export const txpowerCrossfade = rampTrigger('txpower-crossfade', setTxPath, 'tra
       }
     }
     // The client associates first with ap1 strong and ap2 weak (as the crossfade's attenuators do).
-    await Promise.all([session.aps.ap1.setTxPower!(txPowerFor(session.bench.devices.ap1.wireless.txPowerDbm, range.minDb, range.minDb)), session.aps.ap2.setTxPower!(txPowerFor(session.bench.devices.ap2.wireless.txPowerDbm, range.minDb, range.maxDb))]);
+    const start = { ap1: range.minDb, ap2: range.maxDb };
+    levelsBySession.set(session, start);
+    await Promise.all(AP_NAMES.map((ap) => session.aps[ap].setTxPower!(txPowerFor(session.bench.devices[ap].wireless.txPowerDbm, range.minDb, start[ap]))));
   },
 });
