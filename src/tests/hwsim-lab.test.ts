@@ -5,6 +5,7 @@
  * open and WPA2-PSK, while tcpdump captures the station's ICMP inside the VM (in netns
  * sta, where wlan2 is the only interface besides lo). Every roam must be detected from
  * the station's own association events, the BSSIDs must alternate, no roam may be invalid,
+ * (the client's `events: wpa_supplicant`: wpa_supplicant's own log),
  * and each roam's lost and late seqs must be exactly what the capture shows: a seq is
  * lost when no echo reply for it was captured, late when its reply was captured more
  * than one interval after the send time ping wrote into the packet. `rig check` passes
@@ -38,6 +39,8 @@ interface RoamRecord {
   seqTo: number;
   lostSeqs: number[];
   lateSeqs: number[];
+  late?: number;
+  lateMaxRttMs?: number | null;
   lost: number;
   outageMs: number | null;
   valid: boolean;
@@ -160,6 +163,7 @@ describe('hwsim lab: rig roam on mac80211_hwsim, hostapd and wpa_supplicant', ()
         expect({ roam: rec.index, lost: rec.lostSeqs }).toEqual({ roam: rec.index, lost: cap.lost });
         expect({ roam: rec.index, late: rec.lateSeqs }).toEqual({ roam: rec.index, late: cap.late });
         expect(rec.lost).toBe(cap.lost.length);
+        expect(rec.late).toBe(cap.late.length);
       });
       // Report and JUnit, as on any bench.
       expect(existsSync(join(out.runDir, 'index.html'))).toBe(true);
@@ -167,11 +171,13 @@ describe('hwsim lab: rig roam on mac80211_hwsim, hostapd and wpa_supplicant', ()
       expect(junit.match(/<testcase\b/g)?.length ?? 0).toBeGreaterThanOrEqual(COUNT);
 
       const assoc = records.map((x) => x.tJoin! - x.tStart);
+      const airtime = records.map((x) => (x.tLeave === null ? NaN : x.tJoin! - x.tLeave));
       const lost = records.map((x) => x.lostSeqs.length);
       const late = records.map((x) => x.lateSeqs.length);
       figures.push(
         `${bench}: command to association ${Math.min(...assoc).toFixed(0)}..${Math.max(...assoc).toFixed(0)} ms (${assoc.map((a) => a.toFixed(0)).join(', ')}); ` +
-          `lost per roam ${lost.join(', ')}; late per roam ${late.join(', ')}; outage ms ${records.map((x) => (x.outageMs ?? NaN).toFixed(0)).join(', ')}`,
+          `leave to join ms ${airtime.map((a) => a.toFixed(0)).join(', ')}; ` +
+          `lost per roam ${lost.join(', ')}; late per roam ${late.join(', ')} (latest rtt ms ${records.map((x) => (x.lateMaxRttMs ?? 0).toFixed(0)).join(', ')}); outage ms ${records.map((x) => (x.outageMs ?? NaN).toFixed(0)).join(', ')}`,
       );
     }, 180_000);
   }
