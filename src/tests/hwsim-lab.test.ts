@@ -25,6 +25,8 @@ import { readIcmpEchoes, type IcmpEcho } from './helpers/pcap.ts';
 
 const INTERVAL_S = 0.2;
 const COUNT = 10;
+/** How far the VM's clock may be off the controller's after the bench clock's offset (rig check saw up to ~110 ms). */
+const CLOCK_SLACK_MS = 250;
 const PSK = `hwsim-${Math.random().toString(36).slice(2, 12)}`;
 
 interface RoamRecord {
@@ -156,7 +158,11 @@ describe('hwsim lab: rig roam on mac80211_hwsim, hostapd and wpa_supplicant', ()
         expect(rec.trigger).toBe('station-command');
         // Detected from the station's events: a join time after the command, at the new BSSID.
         expect(rec.tJoin).not.toBeNull();
-        expect(rec.tJoin!).toBeGreaterThan(rec.tStart);
+        // (wpa_supplicant's stamps are the VM's clock, mapped to the bench clock by the
+        // measured offset; under TCG the guest clock wanders by tens of ms between checks.)
+        expect(rec.tJoin!).toBeGreaterThan(rec.tStart - CLOCK_SLACK_MS);
+        expect(rec.tJoin!).toBeLessThan(rec.tStart + 30_000);
+        if (rec.tLeave !== null) expect(rec.tLeave).toBeLessThanOrEqual(rec.tJoin!);
         expect(rec.toBssid).not.toBe(rec.fromBssid);
         if (i > 0) expect(rec.fromBssid).toBe(records[i - 1].toBssid);
         const cap = fromCapture(echoes, rec.seqFrom, rec.seqTo);
