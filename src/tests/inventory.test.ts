@@ -248,13 +248,13 @@ describe('shipped inventory.yaml', () => {
     expect(loaded.digest).toBe(createHash('sha256').update(readFileSync(SHIPPED)).digest('hex'));
     expect(loaded.inventory.version).toBe(1);
     expect(loaded.inventory.defaultBench).toBe('virtual');
-    expect(Object.keys(loaded.inventory.benches).sort()).toEqual(['virtual', 'virtual-nl80211', 'virtual-wpa']);
+    expect(Object.keys(loaded.inventory.benches).sort()).toEqual(['hwsim', 'hwsim-wpa', 'virtual', 'virtual-nl80211', 'virtual-wpa']);
   });
 
   it('selects the default bench (virtual, open) with the agreed values', () => {
     const { name, bench } = selectBench(loaded);
     expect(name).toBe('virtual');
-    expect(bench.virtual).toEqual({ timeScale: 100, seed: 1404, firmware: 'stock', ping: 'iputils', faults: [] });
+    expect(bench.virtual).toEqual({ kind: 'madwifi', timeScale: 100, seed: 1404, firmware: 'stock', ping: 'iputils', faults: [] });
     expect(bench.essid).toBe('rig-roam');
     expect(bench.security).toEqual({ mode: 'open' });
     expect(bench.devices.ap1.wireless).toEqual({ interface: 'ath0', radio: 'wifi0', channel: 1, txPowerDbm: 18 });
@@ -318,7 +318,7 @@ describe('shipped inventory.yaml', () => {
 describe('valid inventories', () => {
   it('fills in every default', async () => {
     const { bench } = selectBench(await loadInventory(writeInventory(BASE)));
-    expect(bench.virtual).toEqual({ timeScale: 100, seed: 1404, firmware: 'stock', ping: 'iputils', faults: [] });
+    expect(bench.virtual).toEqual({ kind: 'madwifi', timeScale: 100, seed: 1404, firmware: 'stock', ping: 'iputils', faults: [] });
     expect(bench.devices.ap1.connectTimeoutS).toBe(20);
     expect(bench.devices.ap1.commandTimeoutS).toBe(10);
     expect(bench.devices.ap1.wireless.txPowerDbm).toBe(18);
