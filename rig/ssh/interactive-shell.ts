@@ -6,13 +6,15 @@
  * Without a pty it reads lines silently and prints no prompt. The shell is a login
  * shell (`$0` is `-sh`, as dropbear starts it) and keeps its variables and jobs across
  * lines; it is interactive (ash's messages without line numbers) when there is a pty.
+ * A line cut short (an open quote, a compound command without its end) continues on
+ * the next line (`> ` with a pty), as ash reads it.
  * Commands run from the interactive shell get an empty stdin; `exit` or end of input
  * ends the session with the last status, and the jobs still writing to it hang up.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { ServerChannel } from 'ssh2';
 import { channelWriter } from './channel-io.ts';
-import { hangUpJobs, runCommandLine, type ShellState } from './shell.ts';
+import { hangUpJobs, isIncomplete, runCommandLine, type ShellState } from './shell.ts';
 import type { ProcessIO, VirtualDevice } from './types.ts';
 
 export interface InteractiveShellRequest {
@@ -94,8 +96,17 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
     }
   };
 
+  // A line cut short (an open quote, an `if` without `fi`) waits for the next one, as ash's PS2.
+  let pending: string | null = null;
   const submit = (line: string): void => {
-    queue.push(line);
+    const text = pending === null ? line : `${pending}\n${line}`;
+    if (isIncomplete(text)) {
+      pending = text;
+      if (pty) out.stdout('> ');
+      return;
+    }
+    pending = null;
+    queue.push(text);
     void pump();
   };
 
@@ -136,6 +147,7 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
             lineSignal('INT');
           } else {
             current = '';
+            pending = null;
             queue.length = 0;
             out.stdout('^C\n');
             prompt();
@@ -168,6 +180,12 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
     if (!pty && current !== '') {
       submit(current);
       current = '';
+    }
+    if (pending !== null) {
+      // End of input inside a quote or compound command: the shell reports the syntax error.
+      queue.push(pending);
+      pending = null;
+      void pump();
     }
     eof = true;
     if (!busy && queue.length === 0) end(state.lastStatus);

@@ -18,6 +18,10 @@ export interface SessionOptions {
   sftpDirs: Set<string>;
   /** The connection's running commands (aborted when it drops). */
   live: Set<AbortController>;
+  /** Accept `shell` requests (false: refused, like a board whose account has no login shell). */
+  shell: boolean;
+  /** The server's open shell channels (for the `closeShellSessions()` fault). */
+  shells: Set<ServerChannel>;
   log: (m: string) => void;
 }
 
@@ -53,7 +57,11 @@ export function handleSession(session: Session, o: SessionOptions): void {
   session.on('exec', (accept: () => ServerChannel, _reject: unknown, info: { command: string }) => {
     runExecRequest({ channel: accept(), command: info.command, pty, device, live, setDeliver, log });
   });
-  session.on('shell', (accept: () => ServerChannel) => {
-    runInteractiveShell({ channel: accept(), pty, device, live, setDeliver, log });
+  session.on('shell', (accept: () => ServerChannel, reject: () => void) => {
+    if (!o.shell) return reject();
+    const channel = accept();
+    o.shells.add(channel);
+    channel.on('close', () => o.shells.delete(channel));
+    runInteractiveShell({ channel, pty, device, live, setDeliver, log });
   });
 }
