@@ -233,6 +233,11 @@ const deviceFields = {
   connectTimeoutS: positive(3600, 'expected a connect deadline in seconds, > 0 and at most 3600').default(20),
   /** Default timeout of one remote command. */
   commandTimeoutS: positive(3600, 'expected a command timeout in seconds, > 0 and at most 3600').default(10),
+  /**
+   * How commands run: `shell` (default), written to long-lived shell sessions on the board
+   * (exec channels when its shell cannot be used); `exec`, one SSH exec channel per command.
+   */
+  commandChannel: z.enum(['shell', 'exec'], msg('expected shell or exec')).default('shell'),
 };
 
 export const ApDeviceSchema = z.strictObject({
