@@ -16,6 +16,7 @@ import type { ServerChannel } from 'ssh2';
 import { channelWriter } from './channel-io.ts';
 import { hangUpJobs, isIncomplete, runCommandLine, type ShellState } from './shell.ts';
 import type { ProcessIO, VirtualDevice } from './types.ts';
+import type { ProcessCosts } from './board-costs.ts';
 
 export interface InteractiveShellRequest {
   channel: ServerChannel;
@@ -26,6 +27,8 @@ export interface InteractiveShellRequest {
   /** Route the session's `signal` requests to the line running now. */
   setDeliver(deliver: (name: string) => void): void;
   log: (m: string) => void;
+  /** The board's costs (board-costs.ts). */
+  costs?: ProcessCosts;
 }
 
 /** An interactive shell on one channel: line by line, `# ` prompt when there is a pty. */
@@ -80,7 +83,7 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
           abort: ctl.signal,
         };
         try {
-          await runCommandLine(line, device, io, state, { interactive: pty, login: true });
+          await runCommandLine(line, device, io, state, { interactive: pty, login: true, costs: r.costs });
         } catch (err) {
           out.stderr(`sh: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
         } finally {

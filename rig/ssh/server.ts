@@ -17,6 +17,7 @@ import ssh2 from 'ssh2';
 import type { Connection, ServerChannel, Session } from 'ssh2';
 import { authenticator, parseHostKey, sha256Fingerprint } from './auth.ts';
 import { handleSession } from './session.ts';
+import type { ProcessCosts } from './board-costs.ts';
 import type { SftpDevice } from './sftp.ts';
 
 const { Server: SshServer } = ssh2;
@@ -39,6 +40,8 @@ export interface SshServerOptions {
   sftp?: boolean;
   /** Accept `shell` requests (default true); false refuses them, like an account without a login shell. */
   shell?: boolean;
+  /** What the board's SSH server and CPU cost (board-costs.ts); nothing when undefined. */
+  costs?: ProcessCosts;
   log?: (m: string) => void;
 }
 
@@ -94,7 +97,16 @@ export async function startSshServer(opts: SshServerOptions): Promise<VirtualSsh
     conn.on('openssh.streamlocal', (_accept: unknown, reject: () => void) => reject());
     conn.on('ready', () => {
       conn.on('session', (acceptSession: () => Session) => {
-        handleSession(acceptSession(), { device, sftp: opts.sftp !== false, sftpDirs, live, shell: opts.shell !== false, shells, log });
+        const open = (): void => {
+          try {
+            handleSession(acceptSession(), { device, sftp: opts.sftp !== false, sftpDirs, live, shell: opts.shell !== false, shells, costs: opts.costs, log });
+          } catch (err) {
+            log(`${device.name}: session not opened: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        };
+        const cost = opts.costs?.channelOpenMs ?? 0;
+        if (cost > 0) setTimeout(open, cost);
+        else open();
       });
     });
   };

@@ -30,6 +30,7 @@ import { ProcGroup, newPid, runProcess, type ProcessContext } from './process.ts
 import { HANGUP_STATUS } from './signals.ts';
 import { Shell, type ShellOptions } from './state.ts';
 import { EMPTY, bufferSource, emptySource, fileSink, nullSink, onceSource, Pipe, type Fds, type Sink, type Source } from './streams.ts';
+import { pay } from '../board-costs.ts';
 import { registerJobPid, signalJobPid } from './pid-table.ts';
 import { parse } from './syntax.ts';
 import { testBuiltin } from './test-builtin.ts';
@@ -474,6 +475,8 @@ async function runSimple(cmd: Extract<Command, { kind: 'simple' }>, ctx: Ctx, fd
       throw new LoopControl(name, Math.min(n, ctx.loops));
     }
     case 'sh':
+      // A child shell is a process (fork and exec of busybox) on a real board.
+      await pay(sh.costs?.start(argv));
       return builtinSh(argv, ctx, fds, env);
     case 'wait':
       return runProcess(ctx, fds, (io) => waitBuiltin(argv.slice(1), jobShell(io.abort)));
@@ -497,6 +500,7 @@ async function runSimple(cmd: Extract<Command, { kind: 'simple' }>, ctx: Ctx, fd
     case '[[':
       return testBuiltin(argv, ctx.device, (m) => fds[2].write(m));
   }
+  await pay(sh.costs?.start(argv));
   if (name in APPLETS || sh.arg0 !== 'sh') return runProcess(ctx, fds, (io) => runDeviceOrApplet(argv, ctx.device, io, sh.prefix()));
   return runProcess(ctx, fds, (io) => ctx.device.run(argv, io));
 }
