@@ -3,7 +3,7 @@
  * Compile the CLI once (npm's `prepare`, so `npm ci` and `npm install` run it): esbuild
  * bundles src/cli/main.ts and what it imports from src/ and rig/ into dist/ (ES
  * modules, one chunk per dynamic import; packages stay in node_modules), so
- * `bin/rig.mjs` starts without compiling TypeScript (docs/cli.md, "Start-up").
+ * `bin/rig.mjs` starts without compiling TypeScript (docs/architecture.md, "Start-up").
  *
  * - `import.meta.url` / `dirname` / `filename` in a source keep meaning that source's
  *   own place (they find firmware/, the report's client files, package.json), whatever

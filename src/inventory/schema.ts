@@ -419,7 +419,7 @@ const COST_MS = (what: string) =>
 export const BOARD_COST_DEFAULTS = {
   channelOpenMs: 60,
   commandMs: 15,
-  commands: { insmod: 400, rmmod: 120, md5sum: 250, sha256sum: 600, wlanconfig: 80, iwlist: 1200 } as Record<string, number>,
+  commands: { insmod: 60, rmmod: 40, md5sum: 250, sha256sum: 600, wlanconfig: 80, iwlist: 1200 } as Record<string, number>,
 };
 
 export const BoardCostsSchema = z.strictObject({

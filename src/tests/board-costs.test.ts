@@ -19,7 +19,7 @@ describe('board costs', () => {
 
   it('named commands override the defaults one by one, the rest stay', () => {
     const c = BoardCostsSchema.parse({ commandMs: 5, commands: { insmod: 900, ping: 30 } });
-    expect(c.commands).toMatchObject({ insmod: 900, ping: 30, rmmod: 120 });
+    expect(c.commands).toMatchObject({ insmod: 900, ping: 30, rmmod: 40 });
     expect(c.commandMs).toBe(5);
   });
 
@@ -29,7 +29,7 @@ describe('board costs', () => {
     const at100 = processCosts(figures, 100);
     expect(at1.channelOpenMs).toBe(60);
     expect(at100.channelOpenMs).toBeCloseTo(0.6, 10);
-    expect(at1.start(['/sbin/insmod', 'ath_pci.ko'])).toBe(400);
+    expect(at1.start(['/sbin/insmod', 'ath_pci.ko'])).toBe(60);
     expect(at1.start(['iwconfig', 'ath0'])).toBe(15);
     expect(at100.start(['sha256sum', '/lib/modules/x.ko'])).toBeCloseTo(6, 10);
     expect(at1.start([])).toBe(15);
