@@ -11,7 +11,8 @@
  * - `commandMs`: a process started (fork and exec of busybox: an applet, a device
  *   command, a child `sh`); shell builtins (echo, test, kill, wait) cost nothing.
  * - `commands`: named commands that cost more than `commandMs`, the CPU-bound ones
- *   (insmod relocating a 500 KB module, checksums); their figure replaces `commandMs`.
+ *   (insmod relocating a 500 KB module, checksums); their figure replaces `commandMs`
+ *   when they are given arguments (alone they only start and read stdin or print usage).
  */
 export interface BoardCostFigures {
   channelOpenMs: number;
@@ -30,7 +31,9 @@ export interface ProcessCosts {
 export function processCosts(figures: BoardCostFigures, timeScale: number): ProcessCosts {
   const real = (modelMs: number): number => Math.max(0, modelMs) / timeScale;
   return {
-    start: (argv) => real(figures.commands[argv[0]?.split('/').pop() ?? ''] ?? figures.commandMs),
+    // A named command's work is on its arguments (modules, files): alone (a probe reading
+    // an empty stdin, a usage message) it costs what any process does.
+    start: (argv) => real((argv.length > 1 ? figures.commands[argv[0]?.split('/').pop() ?? ''] : undefined) ?? figures.commandMs),
     channelOpenMs: real(figures.channelOpenMs),
   };
 }

@@ -33,6 +33,8 @@ describe('board costs', () => {
     expect(at1.start(['iwconfig', 'ath0'])).toBe(15);
     expect(at100.start(['sha256sum', '/lib/modules/x.ko'])).toBeCloseTo(6, 10);
     expect(at1.start([])).toBe(15);
+    // Without arguments (`sha256sum < /dev/null`, a probe) a named command costs a process start only.
+    expect(at1.start(['sha256sum'])).toBe(15);
   });
 
   it('refuses a negative or absurd figure, naming it', () => {
