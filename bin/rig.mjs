@@ -1,9 +1,19 @@
 #!/usr/bin/env node
-// Thin launcher: loads the TypeScript sources through tsx (no build step), then runs the CLI.
-import { register } from 'tsx/esm/api';
+// Launcher: the CLI compiled at install (dist/, tools/build-cli.mjs) while every source it was
+// compiled from is unchanged (size and mtime in dist/build.json), else the TypeScript sources
+// through tsx, so what runs is always the current sources. RIG_FROM_SOURCE=1 forces the sources.
+import { distIsFresh } from './dist-fresh.mjs';
 
-register();
-const { main } = await import('../src/cli/main.ts');
+const dist = new URL('../dist/', import.meta.url);
+
+let main;
+if (process.env.RIG_FROM_SOURCE !== '1' && distIsFresh(new URL('build.json', dist))) {
+  ({ main } = await import(new URL('cli.mjs', dist).href));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/cli/main.ts'));
+}
 process.exitCode = await main(process.argv);
 // Let stdout drain, but never hang on a forgotten handle (a keep-alive socket, a timer).
 setTimeout(() => process.exit(), 2000).unref();

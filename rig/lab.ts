@@ -9,6 +9,7 @@ import { startVirtualAttenuators } from './attenuator/bench-attenuators.ts';
 import type { VirtualAttenuator } from './attenuator/types.ts';
 import { ensureClientKey, generateKeyPair } from './keys.ts';
 import { startSshServer, type VirtualSshServer } from './ssh/server.ts';
+import { processCosts } from './ssh/board-costs.ts';
 import { World } from './world/world.ts';
 import { FaultInjector, type FaultSpec } from './faults.ts';
 import { checkLabFirmware, DEFAULT_BOOT_MS, installLabKernels, type VirtualKernel } from './device/kernel.ts';
@@ -154,6 +155,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         host,
         port: dev.port,
         sftp: opts.boards?.[name]?.sftp ?? true,
+        costs: virtual.boardCosts ? processCosts(virtual.boardCosts, timeScale) : undefined,
         log: opts.log,
       });
     }

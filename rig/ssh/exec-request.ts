@@ -12,6 +12,7 @@ import type { ServerChannel } from 'ssh2';
 import { channelInput, channelWriter } from './channel-io.ts';
 import { attachedJobsDone, runCommandLine, signalForStatus, type ShellState } from './shell.ts';
 import type { ProcessIO, VirtualDevice } from './types.ts';
+import { pay, type ProcessCosts } from './board-costs.ts';
 
 export interface ExecRequest {
   channel: ServerChannel;
@@ -24,6 +25,8 @@ export interface ExecRequest {
   /** Route the session's `signal` requests to this command. */
   setDeliver(deliver: (name: string) => void): void;
   log: (m: string) => void;
+  /** The board's costs (board-costs.ts): the server starts `sh -c COMMAND` as a process. */
+  costs?: ProcessCosts;
 }
 
 export function runExecRequest(r: ExecRequest): void {
@@ -66,7 +69,8 @@ export function runExecRequest(r: ExecRequest): void {
     channel.end();
   };
   const state: ShellState = { lastStatus: 0 };
-  runCommandLine(r.command, device, io, state)
+  Promise.resolve(pay(r.costs?.start(['sh'])))
+    .then(() => runCommandLine(r.command, device, io, state, { costs: r.costs }))
     .then(async (status) => {
       await attachedJobsDone(state, ctl.signal);
       return status;

@@ -6,14 +6,17 @@
  * Without a pty it reads lines silently and prints no prompt. The shell is a login
  * shell (`$0` is `-sh`, as dropbear starts it) and keeps its variables and jobs across
  * lines; it is interactive (ash's messages without line numbers) when there is a pty.
+ * A line cut short (an open quote, a compound command without its end) continues on
+ * the next line (`> ` with a pty), as ash reads it.
  * Commands run from the interactive shell get an empty stdin; `exit` or end of input
  * ends the session with the last status, and the jobs still writing to it hang up.
  */
 import { StringDecoder } from 'node:string_decoder';
 import type { ServerChannel } from 'ssh2';
 import { channelWriter } from './channel-io.ts';
-import { hangUpJobs, runCommandLine, type ShellState } from './shell.ts';
+import { hangUpJobs, isIncomplete, runCommandLine, type ShellState } from './shell.ts';
 import type { ProcessIO, VirtualDevice } from './types.ts';
+import type { ProcessCosts } from './board-costs.ts';
 
 export interface InteractiveShellRequest {
   channel: ServerChannel;
@@ -24,6 +27,8 @@ export interface InteractiveShellRequest {
   /** Route the session's `signal` requests to the line running now. */
   setDeliver(deliver: (name: string) => void): void;
   log: (m: string) => void;
+  /** The board's costs (board-costs.ts). */
+  costs?: ProcessCosts;
 }
 
 /** An interactive shell on one channel: line by line, `# ` prompt when there is a pty. */
@@ -78,7 +83,7 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
           abort: ctl.signal,
         };
         try {
-          await runCommandLine(line, device, io, state, { interactive: pty, login: true });
+          await runCommandLine(line, device, io, state, { interactive: pty, login: true, costs: r.costs });
         } catch (err) {
           out.stderr(`sh: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
         } finally {
@@ -94,8 +99,17 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
     }
   };
 
+  // A line cut short (an open quote, an `if` without `fi`) waits for the next one, as ash's PS2.
+  let pending: string | null = null;
   const submit = (line: string): void => {
-    queue.push(line);
+    const text = pending === null ? line : `${pending}\n${line}`;
+    if (isIncomplete(text)) {
+      pending = text;
+      if (pty) out.stdout('> ');
+      return;
+    }
+    pending = null;
+    queue.push(text);
     void pump();
   };
 
@@ -136,6 +150,7 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
             lineSignal('INT');
           } else {
             current = '';
+            pending = null;
             queue.length = 0;
             out.stdout('^C\n');
             prompt();
@@ -168,6 +183,12 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
     if (!pty && current !== '') {
       submit(current);
       current = '';
+    }
+    if (pending !== null) {
+      // End of input inside a quote or compound command: the shell reports the syntax error.
+      queue.push(pending);
+      pending = null;
+      void pump();
     }
     eof = true;
     if (!busy && queue.length === 0) end(state.lastStatus);

@@ -8,14 +8,16 @@
  * - interactive-shell.ts: `shell`, with a prompt and line editing when there is a pty.
  * Global requests, port forwarding and streamlocal channels are rejected.
  * Faults: `dropConnections()` cuts every live TCP connection; `setRefusing(true)`
- *   closes new TCP connections at once, like a rebooting board.
+ *   closes new TCP connections at once, like a rebooting board; `closeShellSessions()`
+ *   closes the open `shell` channels (the connection stays).
  * The bytes of every connection are the board's eth0 traffic (`countTraffic`).
  */
 import { createServer, type Server as NetServer, type Socket } from 'node:net';
 import ssh2 from 'ssh2';
-import type { Connection, Session } from 'ssh2';
+import type { Connection, ServerChannel, Session } from 'ssh2';
 import { authenticator, parseHostKey, sha256Fingerprint } from './auth.ts';
 import { handleSession } from './session.ts';
+import type { ProcessCosts } from './board-costs.ts';
 import type { SftpDevice } from './sftp.ts';
 
 const { Server: SshServer } = ssh2;
@@ -36,6 +38,10 @@ export interface SshServerOptions {
   port?: number;
   /** Offer the `sftp` subsystem (default true); false refuses it, like a dropbear board without sftp-server. */
   sftp?: boolean;
+  /** Accept `shell` requests (default true); false refuses them, like an account without a login shell. */
+  shell?: boolean;
+  /** What the board's SSH server and CPU cost (board-costs.ts); nothing when undefined. */
+  costs?: ProcessCosts;
   log?: (m: string) => void;
 }
 
@@ -51,6 +57,8 @@ export interface VirtualSshServer {
   connectionCount(): number;
   /** Fault: while true, new TCP connections are closed at once (a rebooting board). */
   setRefusing(refuse: boolean): void;
+  /** Fault: the board closes every open shell session (its shell died); the connections stay. */
+  closeShellSessions(): void;
 }
 
 export async function startSshServer(opts: SshServerOptions): Promise<VirtualSshServer> {
@@ -70,6 +78,7 @@ export async function startSshServer(opts: SshServerOptions): Promise<VirtualSsh
   const sftpDirs = new Set<string>();
 
   const sockets = new Set<Socket>();
+  const shells = new Set<ServerChannel>();
   let refusing = false;
   let closing = false;
 
@@ -88,7 +97,16 @@ export async function startSshServer(opts: SshServerOptions): Promise<VirtualSsh
     conn.on('openssh.streamlocal', (_accept: unknown, reject: () => void) => reject());
     conn.on('ready', () => {
       conn.on('session', (acceptSession: () => Session) => {
-        handleSession(acceptSession(), { device, sftp: opts.sftp !== false, sftpDirs, live, log });
+        const open = (): void => {
+          try {
+            handleSession(acceptSession(), { device, sftp: opts.sftp !== false, sftpDirs, live, shell: opts.shell !== false, shells, costs: opts.costs, log });
+          } catch (err) {
+            log(`${device.name}: session not opened: ${err instanceof Error ? err.message : String(err)}`);
+          }
+        };
+        const cost = opts.costs?.channelOpenMs ?? 0;
+        if (cost > 0) setTimeout(open, cost);
+        else open();
       });
     });
   };
@@ -156,6 +174,9 @@ export async function startSshServer(opts: SshServerOptions): Promise<VirtualSsh
     },
     setRefusing(refuse: boolean) {
       refusing = refuse;
+    },
+    closeShellSessions() {
+      for (const ch of [...shells]) ch.close();
     },
   };
 }

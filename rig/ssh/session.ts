@@ -9,6 +9,7 @@ import type { ServerChannel, Session, SFTPWrapper } from 'ssh2';
 import { runExecRequest } from './exec-request.ts';
 import { runInteractiveShell } from './interactive-shell.ts';
 import { serveSftp, type SftpDevice } from './sftp.ts';
+import type { ProcessCosts } from './board-costs.ts';
 
 export interface SessionOptions {
   device: SftpDevice;
@@ -18,6 +19,12 @@ export interface SessionOptions {
   sftpDirs: Set<string>;
   /** The connection's running commands (aborted when it drops). */
   live: Set<AbortController>;
+  /** Accept `shell` requests (false: refused, like a board whose account has no login shell). */
+  shell: boolean;
+  /** The server's open shell channels (for the `closeShellSessions()` fault). */
+  shells: Set<ServerChannel>;
+  /** The board's costs (board-costs.ts): the exec'd or login shell starts as a process. */
+  costs?: ProcessCosts;
   log: (m: string) => void;
 }
 
@@ -51,9 +58,13 @@ export function handleSession(session: Session, o: SessionOptions): void {
   session.on('subsystem', (_accept: unknown, reject: () => void) => reject());
 
   session.on('exec', (accept: () => ServerChannel, _reject: unknown, info: { command: string }) => {
-    runExecRequest({ channel: accept(), command: info.command, pty, device, live, setDeliver, log });
+    runExecRequest({ channel: accept(), command: info.command, pty, device, live, setDeliver, log, costs: o.costs });
   });
-  session.on('shell', (accept: () => ServerChannel) => {
-    runInteractiveShell({ channel: accept(), pty, device, live, setDeliver, log });
+  session.on('shell', (accept: () => ServerChannel, reject: () => void) => {
+    if (!o.shell) return reject();
+    const channel = accept();
+    o.shells.add(channel);
+    channel.on('close', () => o.shells.delete(channel));
+    runInteractiveShell({ channel, pty, device, live, setDeliver, log, costs: o.costs });
   });
 }

@@ -10,4 +10,5 @@
  */
 export { runCommandLine, attachedJobsDone, hangUpJobs, type ShellState } from './shell/interpreter.ts';
 export { signalForStatus } from './shell/signals.ts';
+export { isIncomplete } from './shell/syntax.ts';
 export { ChunkQueue } from './shell/streams.ts';

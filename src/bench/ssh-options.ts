@@ -44,6 +44,7 @@ export function sshOptionsFor(bench: Bench, name: DeviceName, overrides: Endpoin
     algorithms: sshAlgorithmsFor(name, d.algorithms),
     connectDeadlineMs: d.connectTimeoutS * 1000,
     keepaliveIntervalMs: 5000,
+    commandChannel: d.commandChannel,
     log,
   };
 }

@@ -241,6 +241,11 @@ const deviceFields = {
   connectTimeoutS: positive(3600, 'expected a connect deadline in seconds, > 0 and at most 3600').default(20),
   /** Default timeout of one remote command. */
   commandTimeoutS: positive(3600, 'expected a command timeout in seconds, > 0 and at most 3600').default(10),
+  /**
+   * How commands run: `shell` (default), written to long-lived shell sessions on the board
+   * (exec channels when its shell cannot be used); `exec`, one SSH exec channel per command.
+   */
+  commandChannel: z.enum(['shell', 'exec'], msg('expected shell or exec')).default('shell'),
 };
 
 export const ApDeviceSchema = z.strictObject({
@@ -414,6 +419,31 @@ export const FaultSchema = z.strictObject({
   jumpS: z.number(msg('expected a clock jump in seconds')).optional(),
 });
 
+const COST_MS = (what: string) =>
+  z
+    .number(msg(`expected ${what} in model milliseconds, 0..60000`))
+    .min(0, msg(`expected ${what} in model milliseconds, 0..60000`))
+    .max(60_000, msg(`expected ${what} in model milliseconds, 0..60000`));
+
+/** Defaults of `virtual.boardCosts` (docs/virtual-rig.md, "Board costs", says where each comes from). */
+export const BOARD_COST_DEFAULTS = {
+  channelOpenMs: 60,
+  commandMs: 15,
+  commands: { insmod: 60, rmmod: 40, md5sum: 250, sha256sum: 600, wlanconfig: 80, iwlist: 1200 } as Record<string, number>,
+};
+
+export const BoardCostsSchema = z.strictObject({
+  /** Opening a session channel (exec, shell, sftp). */
+  channelOpenMs: COST_MS('the cost of opening a channel').default(BOARD_COST_DEFAULTS.channelOpenMs),
+  /** Starting a process (a busybox applet, a device command, a child sh). */
+  commandMs: COST_MS('the cost of starting a command').default(BOARD_COST_DEFAULTS.commandMs),
+  /** CPU-bound commands by name, replacing commandMs (merged over the defaults). */
+  commands: z
+    .record(str(/^[A-Za-z0-9_.+-]{1,64}$/, 'expected a command name'), COST_MS('the cost of this command'))
+    .default({})
+    .transform((c) => ({ ...BOARD_COST_DEFAULTS.commands, ...c })),
+});
+
 export const VirtualSchema = z.strictObject({
   /**
    * Which virtual lab: `madwifi`, the in-process model (rig/lab.ts); `hwsim`, a QEMU VM
@@ -433,6 +463,12 @@ export const VirtualSchema = z.strictObject({
   ping: z.enum(['iputils', 'iputils-old', 'busybox'], msg('expected iputils, iputils-old or busybox')).default('iputils'),
   /** Faults the virtual rig injects during a run (rehearsing what a nightly run must survive). */
   faults: z.array(FaultSchema).default([]),
+  /**
+   * What a 2007 board's SSH server and CPU cost, in model milliseconds (waited as
+   * ms / timeScale): present turns them on (`boardCosts: {}` for the defaults, a
+   * 180 MHz MIPS board with dropbear; docs/virtual-rig.md). Absent: the boards answer at once.
+   */
+  boardCosts: BoardCostsSchema.optional(),
 });
 
 // --------------------------------------------------------------------------

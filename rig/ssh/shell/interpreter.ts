@@ -30,6 +30,8 @@ import { ProcGroup, newPid, runProcess, type ProcessContext } from './process.ts
 import { HANGUP_STATUS } from './signals.ts';
 import { Shell, type ShellOptions } from './state.ts';
 import { EMPTY, bufferSource, emptySource, fileSink, nullSink, onceSource, Pipe, type Fds, type Sink, type Source } from './streams.ts';
+import { pay } from '../board-costs.ts';
+import { registerJobPid, signalJobPid } from './pid-table.ts';
 import { parse } from './syntax.ts';
 import { testBuiltin } from './test-builtin.ts';
 import { APPLETS, runDeviceOrApplet } from './applets/index.ts';
@@ -410,6 +412,7 @@ function startJob(stmt: Stmt, ctx: Ctx, fds: Fds): void {
     reservedPid: { pid: stmt.cmd.kind === 'simple' ? pid : null },
     loops: 0,
   };
+  const unregister = registerJobPid(ctx.device, pid, (sig) => job.group.deliver(sig));
   void inSubshell(jobCtx, async (sub) => {
     const status = await runCommand(stmt.cmd, sub, redirected, stmt);
     return stmt.negated ? (status === 0 ? 1 : 0) : status;
@@ -418,7 +421,10 @@ function startJob(stmt: Stmt, ctx: Ctx, fds: Fds): void {
       (status) => job.end(status),
       () => job.end(1),
     )
-    .finally(() => ctx.allJobs.delete(job));
+    .finally(() => {
+      unregister();
+      ctx.allJobs.delete(job);
+    });
 }
 
 async function runSimple(cmd: Extract<Command, { kind: 'simple' }>, ctx: Ctx, fds: Fds, stmt: Stmt): Promise<number> {
@@ -447,7 +453,7 @@ async function runSimple(cmd: Extract<Command, { kind: 'simple' }>, ctx: Ctx, fd
   const jobShell = (abort: AbortSignal): JobShell => ({
     jobs: sh.jobs,
     abort,
-    signalPid: (pid, sig) => ctx.device.signalProcess?.(pid, sig) ?? false,
+    signalPid: (pid, sig) => signalJobPid(ctx.device, pid, sig) || (ctx.device.signalProcess?.(pid, sig) ?? false),
     out,
     error: err,
   });
@@ -469,6 +475,8 @@ async function runSimple(cmd: Extract<Command, { kind: 'simple' }>, ctx: Ctx, fd
       throw new LoopControl(name, Math.min(n, ctx.loops));
     }
     case 'sh':
+      // A child shell is a process (fork and exec of busybox) on a real board.
+      await pay(sh.costs?.start(argv));
       return builtinSh(argv, ctx, fds, env);
     case 'wait':
       return runProcess(ctx, fds, (io) => waitBuiltin(argv.slice(1), jobShell(io.abort)));
@@ -492,6 +500,7 @@ async function runSimple(cmd: Extract<Command, { kind: 'simple' }>, ctx: Ctx, fd
     case '[[':
       return testBuiltin(argv, ctx.device, (m) => fds[2].write(m));
   }
+  await pay(sh.costs?.start(argv));
   if (name in APPLETS || sh.arg0 !== 'sh') return runProcess(ctx, fds, (io) => runDeviceOrApplet(argv, ctx.device, io, sh.prefix()));
   return runProcess(ctx, fds, (io) => ctx.device.run(argv, io));
 }

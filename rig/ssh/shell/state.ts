@@ -9,6 +9,7 @@
  * a builtin, `NAME: LINE: ` (non-interactive) or `NAME: ` (interactive, whose arg0 is
  * the login shell's `-sh`).
  */
+import type { ProcessCosts } from '../board-costs.ts';
 import type { VirtualDevice } from '../types.ts';
 import { JobTable } from './jobs.ts';
 import { ProcGroup } from './process.ts';
@@ -25,6 +26,8 @@ export interface ShellOptions {
   login?: boolean;
   /** Extra variables (a pty session's TERM, for instance). */
   env?: Record<string, string>;
+  /** What starting a process costs on this board (board-costs.ts); children inherit it. */
+  costs?: ProcessCosts;
 }
 
 /** dropbear's session environment (svr-chansession.c execchild(): DEFAULT_PATH "/usr/bin:/bin"). */
@@ -53,6 +56,8 @@ export class Shell {
   readonly session: ProcGroup;
   /** Pids when the device keeps none. */
   readonly pids: { next: number };
+  /** What starting a process costs (board-costs.ts); none when undefined. */
+  readonly costs: ProcessCosts | undefined;
 
   constructor(
     readonly device: VirtualDevice,
@@ -63,6 +68,7 @@ export class Shell {
     this.arg0 = opts.login ? '-sh' : 'sh';
     this.session = parent?.session ?? new ProcGroup();
     this.pids = parent?.pids ?? { next: 1000 };
+    this.costs = parent?.costs ?? opts.costs;
     if (parent && opts.subshell) {
       for (const [k, v] of parent.vars) this.vars.set(k, { ...v });
       this.positional = [...parent.positional];

@@ -108,6 +108,21 @@ function ashMessage(src: string, goMessage: string): string {
   return `${tokenAt(src, at)} unexpected${suffix}`;
 }
 
+/**
+ * True when `source` is a command line cut short: an open quote, or a compound
+ * command without its end. An interactive shell then reads the next line into it
+ * (ash prints PS2, `> `) instead of failing.
+ */
+export function isIncomplete(source: string): boolean {
+  try {
+    parse(source);
+    return false;
+  } catch (e) {
+    if (!(e instanceof ShellSyntaxError)) return false;
+    return /^(Unterminated quoted string|EOF in backquote substitution|end of file unexpected)/.test(e.message);
+  }
+}
+
 /** The syntax tree of a whole command line; a ShellSyntaxError when any of it is not valid or not supported. */
 export function parse(source: string): Script {
   const { text, restore } = protect(source);

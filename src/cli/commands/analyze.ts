@@ -1,5 +1,4 @@
 /** `rig analyze FILE`: the ping analysis on any captured log. */
-import { analyzePingFile, formatAnalysis } from '../../ping/analyze.ts';
 import { positiveNumber, type RegisterCommand } from '../context.ts';
 
 export const registerAnalyze: RegisterCommand = (program, ctx) => {
@@ -10,6 +9,7 @@ export const registerAnalyze: RegisterCommand = (program, ctx) => {
     .option('--interval <s>', 'ping interval in seconds', positiveNumber, 0.2)
     .option('--json', 'print the analysis as JSON')
     .action(async (file: string, o: { interval: number; json?: boolean }) => {
+      const { analyzePingFile, formatAnalysis } = await import('../../ping/analyze.ts');
       const a = await analyzePingFile(file, { intervalS: o.interval });
       ctx.out(o.json ? JSON.stringify(a, null, 2) + '\n' : formatAnalysis(a) + '\n');
     });

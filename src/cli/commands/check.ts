@@ -3,7 +3,7 @@
  * or a pipe reads it), `--json` or `--table` to choose; exit 0, or 3 naming each failing
  * thing and its fix on stderr.
  */
-import { check, type CheckItem } from '../../api/check.ts';
+import type { CheckItem } from '../../api/check.ts';
 import { EXIT } from '../../errors.ts';
 import type { Paint } from '../colour.ts';
 import { inventoryOptions, type RegisterCommand } from '../context.ts';
@@ -13,6 +13,7 @@ export const registerCheck: RegisterCommand = (program, ctx) => {
     .option('--json', 'print the result as JSON (the default when stdout is not a terminal)')
     .option('--table', 'print a table (the default on a terminal)')
     .action(async (o: { inventory: string; bench?: string; json?: boolean; table?: boolean }) => {
+      const { check } = await import('../../api/check.ts');
       const r = await check({ inventory: o.inventory, bench: o.bench, log: ctx.log });
       const asJson = o.json === true || (o.table !== true && !ctx.stdoutIsTTY);
       if (asJson) ctx.out(JSON.stringify(r, null, 2) + '\n');

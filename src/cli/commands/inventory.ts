@@ -4,7 +4,7 @@
  * api/inventory.ts. A file with problems exits 2.
  */
 import { EXIT } from '../../errors.ts';
-import { inventorySchema, validateInventory, type BenchInfo } from '../../api/inventory.ts';
+import type { BenchInfo } from '../../api/inventory.ts';
 import type { RegisterCommand } from '../context.ts';
 
 export const registerInventory: RegisterCommand = (program, ctx) => {
@@ -16,6 +16,7 @@ export const registerInventory: RegisterCommand = (program, ctx) => {
     .option('-o, --out <file>', 'write it to this file (the repository keeps it as inventory.schema.json)')
     .option('--json', 'with --out, print {"schema": FILE} (without --out the output is the schema, JSON already)')
     .action(async (o: { out?: string; json?: boolean }) => {
+      const { inventorySchema } = await import('../../api/inventory.ts');
       const r = await inventorySchema({ out: o.out });
       if (r.written === undefined) ctx.out(r.text);
       else ctx.out(o.json ? JSON.stringify({ schema: r.written }) + '\n' : `schema: ${r.written}\n`);
@@ -27,6 +28,7 @@ export const registerInventory: RegisterCommand = (program, ctx) => {
     .option('-i, --inventory <file>', 'inventory file', 'inventory.yaml')
     .option('--json', 'print the result as JSON')
     .action(async (o: { inventory: string; json?: boolean }) => {
+      const { validateInventory } = await import('../../api/inventory.ts');
       const r = await validateInventory({ inventory: o.inventory });
       if (o.json) {
         ctx.out(JSON.stringify(r, null, 2) + '\n');

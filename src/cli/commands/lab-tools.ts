@@ -1,6 +1,5 @@
 /** The lab engineer's poking commands: `rig exec DEVICE -- CMD` and `rig atten get|set NAME [DB]`. */
 import { InvalidArgumentError } from 'commander';
-import { attenuatorValue, execOnDevice } from '../../api/device-access.ts';
 import { inventoryOptions, positiveNumber, type RegisterCommand } from '../context.ts';
 
 const SIGNAL_NUMBERS: Record<string, number> = { HUP: 1, INT: 2, QUIT: 3, KILL: 9, TERM: 15 };
@@ -12,6 +11,7 @@ export const registerExec: RegisterCommand = (program, ctx) => {
     .option('--timeout <s>', "seconds before the command is stopped (default: the device's commandTimeoutS)", positiveNumber)
     .option('--json', 'print the result as JSON (command, exitCode, stdout, stderr, durationMs, timedOut)')
     .action(async (device: string, command: string[], o: { inventory: string; bench?: string; timeout?: number; json?: boolean }) => {
+      const { execOnDevice } = await import('../../api/device-access.ts');
       const r = await execOnDevice({ inventory: o.inventory, bench: o.bench, device, command: command.join(' '), timeoutS: o.timeout, log: ctx.log });
       if (o.json) ctx.out(JSON.stringify(r, null, 2) + '\n');
       else {
@@ -36,6 +36,7 @@ export const registerAtten: RegisterCommand = (program, ctx) => {
     .argument('<name>', 'attenuator name in the inventory (att1, ...)')
     .option('--json', 'print the reading as JSON')
     .action(async (name: string, o: { inventory: string; bench?: string; json?: boolean }) => {
+      const { attenuatorValue } = await import('../../api/device-access.ts');
       const r = await attenuatorValue({ inventory: o.inventory, bench: o.bench, attenuator: name, log: ctx.log });
       ctx.out(o.json ? JSON.stringify(r, null, 2) + '\n' : `${r.attenuator}: ${r.db} dB (channel ${r.channel}, ${r.model}; path loss ${r.db + r.fixedLossDb} dB with the fixed ${r.fixedLossDb} dB)\n`);
     });
@@ -44,6 +45,7 @@ export const registerAtten: RegisterCommand = (program, ctx) => {
     .argument('<db>', 'attenuation in dB (in the unit\'s step, e.g. 0.25)', db)
     .option('--json', 'print the reading as JSON')
     .action(async (name: string, value: number, o: { inventory: string; bench?: string; json?: boolean }) => {
+      const { attenuatorValue } = await import('../../api/device-access.ts');
       const r = await attenuatorValue({ inventory: o.inventory, bench: o.bench, attenuator: name, setDb: value, log: ctx.log });
       ctx.out(o.json ? JSON.stringify(r, null, 2) + '\n' : `${r.attenuator}: set to ${r.db} dB (read back)\n`);
     });

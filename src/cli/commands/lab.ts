@@ -1,5 +1,4 @@
 /** `rig lab up`: the virtual rig as a standalone process. */
-import { labUp } from '../lab-up.ts';
 import { positiveNumber, type RegisterCommand } from '../context.ts';
 
 export const registerLab: RegisterCommand = (program, ctx) => {
@@ -18,6 +17,7 @@ export const registerLab: RegisterCommand = (program, ctx) => {
     .option('--json', 'JSON lines on stdout: {"event":"ready",...every endpoint} once it listens, {"event":"stopped",...} at the end')
     .option('--fault <spec>', 'inject a fault: KIND[:DEVICE|ATTENUATOR][@SECONDSs], repeatable (e.g. reboot:client@60s)', (v: string, acc: string[] = []) => [...acc, v])
     .action(async (o) => {
+      const { labUp } = await import('../lab-up.ts');
       ctx.setExitCode(await labUp({ ...o, out: ctx.out }));
     });
 };

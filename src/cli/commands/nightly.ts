@@ -3,9 +3,7 @@
  * roamed, report, JUnit); progress on stderr, the result on stdout (--json), one exit code.
  */
 import { Option } from 'commander';
-import { nightly } from '../../api/nightly.ts';
 import { EXIT, UsageError } from '../../errors.ts';
-import { createProgress } from '../progress.ts';
 import { inventoryOptions, positiveInt, type RegisterCommand } from '../context.ts';
 
 export const registerNightly: RegisterCommand = (program, ctx) => {
@@ -20,6 +18,7 @@ export const registerNightly: RegisterCommand = (program, ctx) => {
     .option('--json', 'print the result as JSON')
     .action(async (o: { inventory: string; bench?: string; variants: string[]; count: number; reports?: string; json?: boolean }) => {
       if (o.variants.length === 0) throw new UsageError('--variants: give at least one variant');
+      const [{ nightly }, { createProgress }] = await Promise.all([import('../../api/nightly.ts'), import('../progress.ts')]);
       const progress = createProgress(ctx.stderr, { quiet: ctx.quiet() });
       const abort = new AbortController();
       const onInt = (): void => abort.abort('SIGINT');

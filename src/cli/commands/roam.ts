@@ -1,8 +1,5 @@
 /** `rig roam`: roam N times (per variant) and measure every roam; a thin layer over api/roam.ts. */
 import { EXIT, UsageError } from '../../errors.ts';
-import { roam } from '../../api/roam.ts';
-import { createProgress } from '../progress.ts';
-import { readPlan } from '../../record/read.ts';
 import { positiveInt, positiveNumber, type RegisterCommand } from '../context.ts';
 
 export const registerRoam: RegisterCommand = (program, ctx) => {
@@ -21,6 +18,7 @@ export const registerRoam: RegisterCommand = (program, ctx) => {
     .action(async (o: { count?: number; inventory: string; bench?: string; firmware?: string; variants?: string[]; resume?: string; timeScale?: number; reports?: string; json?: boolean }) => {
       if (o.count === undefined && !o.resume) throw new UsageError('--count N is required (unless --resume RUN_DIR)');
       if (o.firmware && o.variants) throw new UsageError('give either --firmware or --variants, not both');
+      const [{ roam }, { createProgress }, { readPlan }] = await Promise.all([import('../../api/roam.ts'), import('../progress.ts'), import('../../record/read.ts')]);
       const progress = createProgress(ctx.stderr, { quiet: ctx.quiet() });
       const abort = new AbortController();
       const onInt = (): void => abort.abort('SIGINT');
@@ -76,7 +74,7 @@ export const registerRoam: RegisterCommand = (program, ctx) => {
         if (s.benchFailure) ctx.err(`rig: ${ctx.paint.err.red('bench failure')}: ${s.benchFailure}\n`);
         if (s.verdict === 'interrupted') {
           const done = s.variants.reduce((n, v) => n + v.roams, 0);
-          const planned = resumePlanCount(result.runDir);
+          const planned = resumePlanCount(readPlan, result.runDir);
           ctx.err(
             `rig: ${ctx.paint.err.yellow('interrupted')} (${abort.signal.reason === 'SIGTERM' ? 'SIGTERM' : 'SIGINT'}) after ${done}${planned ? ` of ${planned}` : ''} roams; ` +
               `the records so far are in ${result.runDir}\n` +
@@ -93,7 +91,7 @@ export const registerRoam: RegisterCommand = (program, ctx) => {
 };
 
 /** How many roams the run was asked for in all (every variant), from its run.json. */
-function resumePlanCount(runDir: string): number | null {
+function resumePlanCount(readPlan: (dir: string) => { count: number; variants: unknown[] }, runDir: string): number | null {
   try {
     const p = readPlan(runDir);
     return p.count * p.variants.length;

@@ -1,5 +1,4 @@
 /** `rig trust DEVICE`: record a board's host key, explicitly. */
-import { trust } from '../trust.ts';
 import type { RegisterCommand } from '../context.ts';
 
 export const registerTrust: RegisterCommand = (program, ctx) => {
@@ -14,6 +13,7 @@ export const registerTrust: RegisterCommand = (program, ctx) => {
     .option('--replace', 'replace a different key recorded for this host (a re-flashed board)')
     .option('--json', 'print the result as JSON (the messages go to stderr)')
     .action(async (device: string, o: { inventory: string; bench?: string; knownHosts?: string; yes?: boolean; replace?: boolean; json?: boolean }) => {
+      const { trust } = await import('../trust.ts');
       const r = await trust({ device, ...o, out: o.json ? ctx.err : ctx.out });
       if (o.json) {
         const { type, fingerprint } = r.presented;

@@ -5,6 +5,8 @@
  *   open, the limit is lowered to what it accepted and the request waits for a free one.
  * - dropbear 2022.82 to 2024.85 loses channels opened while another closes (its issue
  *   #321): on those servers execs run one at a time (see `serializesExecs`).
+ * - The same slots and lock hold for the long-lived shell sessions (`kind: 'shell'`,
+ *   shell-session.ts), opened with a `shell` request instead of `exec`.
  */
 import type { ClientChannel, Client as SshClient } from 'ssh2';
 import { ChannelSlots } from './channel-slots.ts';
@@ -58,9 +60,9 @@ export class ChannelOpener {
    * exit status and the close may arrive in the same TCP segment as the exec reply, and an
    * 'exit' event emitted before listeners are attached would be lost.
    */
-  async open(command: string, cancelled: () => boolean, attach: (ch: ClientChannel) => void, kind: 'exec' | 'stream'): Promise<void> {
+  async open(command: string, cancelled: () => boolean, attach: (ch: ClientChannel) => void, kind: 'exec' | 'stream' | 'shell'): Promise<void> {
     // On servers that need it (see serializesExecs) no channel opens while another opens or an
-    // exec runs: an exec holds the lock until its channel closes, a stream until it is open.
+    // exec runs: an exec holds the lock until its channel closes, a stream or a shell session until it is open.
     const lock = this.execLock;
     if (lock) {
       try {
@@ -75,7 +77,7 @@ export class ChannelOpener {
       lockHeld = false;
     };
     try {
-      await this.openInSlot(command, cancelled, (ch) => {
+      await this.openInSlot(command, kind === 'shell', cancelled, (ch) => {
         if (lockHeld && kind === 'exec') {
           lockHeld = false;
           ch.once('close', () => lock?.release());
@@ -98,7 +100,7 @@ export class ChannelOpener {
     for (const ch of this.channels) ch.close();
   }
 
-  private async openInSlot(command: string, cancelled: () => boolean, attach: (ch: ClientChannel) => void): Promise<void> {
+  private async openInSlot(command: string, shell: boolean, cancelled: () => boolean, attach: (ch: ClientChannel) => void): Promise<void> {
     for (;;) {
       try {
         await this.slots.acquire();
@@ -116,7 +118,7 @@ export class ChannelOpener {
       try {
         await new Promise<void>((resolve, reject) => {
           try {
-            this.client.exec(command, (err, ch) => {
+            const opened = (err: Error | undefined, ch: ClientChannel): void => {
               if (err) return reject(err);
               this.channels.add(ch);
               ch.once('close', () => {
@@ -125,7 +127,10 @@ export class ChannelOpener {
               });
               attach(ch);
               resolve();
-            });
+            };
+            // A shell session (shell-session.ts): the login shell on a channel without a pty.
+            if (shell) this.client.shell(false, opened);
+            else this.client.exec(command, opened);
           } catch (e) {
             reject(e);
           }
@@ -133,8 +138,11 @@ export class ChannelOpener {
         return;
       } catch (err) {
         const othersOpen = this.slots.inUse - 1;
-        this.slots.release();
         const reason = (err as { reason?: unknown }).reason;
+        // A refused `shell` request (no `reason`: the channel itself was opened): ssh2 leaves
+        // that channel open on both sides, so it keeps counting against the server's limit.
+        if (shell && reason === undefined && this.state.connected) throw this.state.channelError(command, err);
+        this.slots.release();
         // The server's session limit: OpenSSH answers 2 CONNECT_FAILED ("open failed"),
         // others 1 ADMINISTRATIVELY_PROHIBITED or 4 RESOURCE_SHORTAGE.
         if (this.state.connected && (reason === 1 || reason === 2 || reason === 4) && othersOpen > 0) {

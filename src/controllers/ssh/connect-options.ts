@@ -34,6 +34,14 @@ export interface SshConnectOptions {
   algorithms?: Algorithms;
   /** Channels open at once on the connection (default 10). */
   maxSessions?: number;
+  /**
+   * How commands run: `shell` (default) in long-lived shell sessions on the board
+   * (shell-pool.ts), falling back to exec channels when the board's shell cannot be
+   * used; `exec`, one exec channel per command.
+   */
+  commandChannel?: 'shell' | 'exec';
+  /** Shell sessions open at once (default 3; `commandChannel: 'shell'`). */
+  shellSessions?: number;
   log?: (msg: string) => void;
 }
 

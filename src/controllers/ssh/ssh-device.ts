@@ -9,7 +9,12 @@
  * - host-key-policy.ts: host keys are always checked (`hostKeyFingerprint`, `knownHosts`,
  *   or `acceptAnyHostKey` for tests and `rig trust`); `scanHostKey()` takes a server's key
  *   without logging in.
- * - exec.ts: command timeouts, separate from the connect deadline; stdin always gets EOF.
+ * - shell-pool.ts / shell-session.ts: by default (`commandChannel: 'shell'`) commands run
+ *   in long-lived shell sessions on the board (a line written, markers read back; no
+ *   channel per command); commands with stdin, and every command on a board whose shell
+ *   cannot be used, go to exec channels.
+ * - exec.ts: a command on its own exec channel (`commandChannel: 'exec'`); command
+ *   timeouts, separate from the connect deadline; stdin always gets EOF.
  * - channel-opener.ts: at most `maxSessions` channels at once, and one exec at a time on
  *   the dropbear versions that lose channels (#321, `serializesExecs`).
  * - remote-process.ts: `stream()`, lines as they arrive, the last 64 KiB of output kept.
@@ -23,6 +28,8 @@ import type { SshConnectOptions } from './connect-options.ts';
 import { connectWithRetry, scanHostKey, type Connection, type ScanOptions } from './connect.ts';
 import { ConnectionState } from './connection-state.ts';
 import { runExec } from './exec.ts';
+import { ShellPool } from './shell-pool.ts';
+import { killTreeCommand } from './shell-script.ts';
 import type { PresentedHostKey } from './host-key-policy.ts';
 import { fingerprintOf } from './known-hosts.ts';
 import { SshRemoteProcess, type StreamResult } from './remote-process.ts';
@@ -37,6 +44,8 @@ export type { StreamResult } from './remote-process.ts';
 
 /** How long close() waits for the server to close the connection before destroying the socket. */
 const CLOSE_GRACE_MS = 2000;
+/** How long the command that kills a timed-out command's processes may take. */
+const KILL_TIMEOUT_MS = 5000;
 /** How long sftp() waits for the server to answer the subsystem request. */
 const SFTP_TIMEOUT_MS = 10_000;
 
@@ -59,6 +68,8 @@ export class SshDevice implements DeviceShell {
   private readonly state: ConnectionState;
   private readonly opener: ChannelOpener;
   private readonly streams = new Set<SshRemoteProcess>();
+  /** The shell sessions commands run in; undefined with `commandChannel: 'exec'`. */
+  private readonly shells: ShellPool | undefined;
   private closedPromise: Promise<void> | undefined;
   private readonly socketClosed: Promise<void>;
 
@@ -93,7 +104,28 @@ export class SshDevice implements DeviceShell {
     this.opener = new ChannelOpener(client, this.state, { name: opts.name, maxSessions: opts.maxSessions, serverSoftware, log: this.log });
     let onSocketClosed!: () => void;
     this.socketClosed = new Promise((r) => (onSocketClosed = r));
-    const lost = (): void => this.state.lost((err) => this.opener.failQueued(err));
+    // Shell sessions leave a channel free for the exec that kills a timed-out command:
+    // on a connection allowed one channel, commands use exec channels.
+    const shellSessions = Math.min(opts.shellSessions ?? 3, (opts.maxSessions ?? 10) - 1);
+    if (opts.commandChannel !== 'exec' && shellSessions >= 1) {
+      this.shells = new ShellPool({
+        name: opts.name,
+        state: this.state,
+        log: this.log,
+        maxSessions: shellSessions,
+        open: (cancelled, attach) => this.opener.open('(shell session)', cancelled, attach, 'shell'),
+        exec: (command, options) => this.execChannel(command, options),
+        killTree: async (pid) => {
+          const r = await this.execChannel(killTreeCommand(pid), { timeoutMs: KILL_TIMEOUT_MS });
+          if (r.timedOut || r.exitCode !== 0) throw new Error(`kill exited ${r.timedOut ? 'by timeout' : r.exitCode}: ${r.stderr.trim()}`);
+        },
+      });
+    }
+    const lost = (): void =>
+      this.state.lost((err) => {
+        this.opener.failQueued(err);
+        this.shells?.close(err);
+      });
     client.on('error', (err: Error) => this.state.recordError(err));
     client.on('end', lost);
     client.on('close', () => {
@@ -112,7 +144,18 @@ export class SshDevice implements DeviceShell {
     this.state.onDisconnect(listener);
   }
 
+  /** Run a command: in a shell session (default), or on its own exec channel (see the top). */
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
+    return this.shells ? this.shells.run(command, options) : this.execChannel(command, options);
+  }
+
+  /** True when commands run on exec channels: `commandChannel: 'exec'`, or the board's shell could not be used. */
+  get usesExecChannels(): boolean {
+    return this.shells === undefined || this.shells.usesExecChannels;
+  }
+
+  /** Run a command on its own exec channel, whatever `commandChannel` says. */
+  execChannel(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     return runExec(command, options, {
       name: this.name,
       state: this.state,
@@ -169,6 +212,7 @@ export class SshDevice implements DeviceShell {
     this.closedPromise ??= (async () => {
       this.state.beginClose();
       this.opener.failQueued(this.state.disconnectedError('(queued command)', 'device closed'));
+      this.shells?.close(this.state.disconnectedError('(queued command)', 'device closed'));
       for (const s of this.streams) s.close();
       this.opener.closeAll();
       if (this.state.connected) this.client.end();

@@ -55,6 +55,12 @@ export interface SshdOptions {
   /** Listen on this port (default: a free one). */
   port?: number;
   startTimeoutMs?: number;
+  /**
+   * The login user's shell (e.g. `/bin/sh`, as on a board), through a copy of
+   * /etc/passwd bind-mounted in sshd's namespace (needs `canUseMountNamespace()`).
+   * Default: the user's own (root's bash here, whose ~/.bashrc sshd sessions source).
+   */
+  loginShell?: string;
 }
 
 export interface DropbearOptions {
@@ -256,6 +262,16 @@ export async function startSshd(opts: SshdOptions): Promise<RealSshServer> {
     const cfg = join(dir, 'sshd_config');
     writeFileSync(cfg, config.join('\n') + '\n');
     const binds: [string, string][] = [];
+    if (opts.loginShell !== undefined) {
+      if (!canUseMountNamespace()) throw new Error('loginShell needs root and mount namespaces');
+      const passwd = readFileSync('/etc/passwd', 'utf8')
+        .split('\n')
+        .map((l) => (l.startsWith(`${user}:`) ? l.split(':').map((f, i) => (i === 6 ? opts.loginShell : f)).join(':') : l))
+        .join('\n');
+      const file = join(dir, 'passwd');
+      writeFileSync(file, passwd, { mode: 0o644 });
+      binds.push([file, '/etc/passwd']);
+    }
     if (opts.password !== undefined) {
       const hash = cryptHash(opts.password);
       const shadow = readFileSync('/etc/shadow', 'utf8')
