@@ -96,6 +96,7 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
   if (!join) return invalid(pingDeath ? 'ping died' : `no roam to ${to} within ${profile.roamTimeoutS} s${outcome.note ? `; ${outcome.note}` : ''}`);
   record.toBssid = join.bssid;
   record.tJoin = join.atMs;
+  record.joinSeenMs = join.arrivedMs;
   const leave = session.events.slice(firstEvent).find((e) => e.bssid === null && e.atMs <= join.atMs); // once per roam
   record.tLeave = leave?.atMs ?? null;
   // Times must come from one clock: the board's (-D stamps and its events), or arrival at the rig.
