@@ -76,6 +76,8 @@ export interface Station {
    * driver has no such check or it is unknown.
    */
   roamThresholdDb?(channel: number): number | null;
+  /** How long a scan keeps the driver's cache fresh for its roam check, ms (madwifi: `scanvalid`); null when unknown. */
+  scanValidMs?(): number | null;
 }
 
 /** An access point: serves the network; says which stations it has. */

@@ -351,7 +351,7 @@ export const CrossfadeSchema = z
     /** The client's roam check period, a prior (madwifi 0.9.3: sta_age() every IEEE80211_INACT_WAIT, 15 s). */
     checkPeriodS: positive(3600, 'expected the roam check period in seconds, > 0 and at most 3600').default(15),
     /** Step and dwell while the threshold is more than nearDb away. */
-    fastStepDb: stepped(0.25, 60, 0.25, 'expected a step in dB, 0.25..60, a multiple of 0.25').default(10),
+    fastStepDb: stepped(0.25, 60, 0.25, 'expected a step in dB, 0.25..60, a multiple of 0.25').default(15),
     fastDelayS: positive(600, 'expected a dwell per fast step in seconds, > 0 and at most 600').default(0.2),
     /** How far short of the threshold the approach stops and holds (dB). */
     nearDb: stepped(0, 60, 0.25, 'expected a margin in dB, 0..60, a multiple of 0.25').default(3),

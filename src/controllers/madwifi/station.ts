@@ -96,6 +96,11 @@ export class MadwifiStation extends MadwifiVap implements Station {
     return channel > 14 ? (this.roaming.rssi11a ?? 24) : (this.roaming.rssi11g ?? 24);
   }
 
+  /** `iv_scanvalid` as configured (`iwpriv athN scanvalid`), madwifi's 60 s when not set. */
+  scanValidMs(): number {
+    return (this.roaming.scanvalid ?? 60) * 1000;
+  }
+
   private async run(argv: string[]): Promise<void> {
     await run(this.shell, argv, { timeoutMs: this.cfg.commandTimeoutMs });
   }

@@ -14,7 +14,9 @@
  *    from the joins seen; without a phase yet, at once): the rest of the range in one step,
  *    then a scan (`Station.scan`, madwifi `iwlist athN scan`) so the check finds the other
  *    AP strong in a fresh cache and decides at once;
- * 4. waits for the join, rescanning before each further check while none comes.
+ * 4. waits for the join; before each further check, rescans if the cache would be stale by
+ *    then (the driver's `scanvalid`) and the scan can end before it (a check during a scan
+ *    is skipped).
  *
  * The lead grows to what crossing and scanning took (commands are slower at a high time
  * scale) and by a second after every missed check. A driver with no roam threshold the
@@ -142,14 +144,24 @@ export async function adaptiveRamp(ctx: TriggerContext): Promise<TriggerOutcome>
   const crossStart = clock.now();
   await setBoth(maxDb, minDb);
   const canScan = cf.scan && station.scan !== undefined;
+  const scanValidMs = station.scanValidMs?.() ?? null;
   let lastScanAt = crossStart;
+  let scanTookMs = 0;
   const rescan = async (): Promise<void> => {
     if (!canScan) return;
+    const t = clock.now();
     await station.scan!().catch(() => undefined); // a failed scan: the check runs on what the cache has
     lastScanAt = clock.now();
+    scanTookMs = lastScanAt - t;
   };
   await rescan();
   st.leadMs = Math.max(st.leadMs, 1.5 * (clock.now() - crossStart) + 200);
+  /** Before the check at `check`: a scan only when the cache would be stale by then, and only one that can end before it (a check during a scan is skipped). */
+  const rescanBefore = async (check: number | null): Promise<void> => {
+    if (check !== null && scanValidMs !== null && check - lastScanAt < scanValidMs - settleMs) return;
+    if (check !== null && check - clock.now() < 1.5 * scanTookMs + 200) return;
+    await rescan();
+  };
 
   // 4. The check decides; before every further one, a fresh scan.
   for (let i = 0; i < 10_000; i++) {
@@ -159,16 +171,17 @@ export async function adaptiveRamp(ctx: TriggerContext): Promise<TriggerOutcome>
     const r = await waitUntil(Math.max(until, clock.now() + settleMs));
     if (r !== 'timeout') return finish(r);
     if (clock.now() >= deadline) return finish('timeout');
+    let following: number | null = null;
     if (check !== null) {
       missed++;
-      const following = checkAfter(clock.now());
+      following = checkAfter(clock.now());
       if (following !== null) {
         const r2 = await waitUntil(following - st.leadMs);
         if (r2 !== 'timeout') return finish(r2);
         if (clock.now() >= deadline) return finish('timeout');
       }
     }
-    await rescan();
+    await rescanBefore(following);
   }
   return finish('timeout');
 }
