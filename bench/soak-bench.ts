@@ -8,7 +8,7 @@
  * wrote and of the run folder.
  */
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describeRun, ROOT, runRoam, truthMismatches } from './roam-runs.ts';
 import type { BenchModule, BenchOptions, BenchRow, BenchSection } from './types.ts';
@@ -22,6 +22,17 @@ function dirBytes(dir: string): number {
     total += e.isDirectory() ? dirBytes(p) : statSync(p).size;
   }
   return total;
+}
+
+function memoryLines(file: string): { roams: number; heapUsed: number; rss: number }[] {
+  try {
+    return readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"msg":"memory"'))
+      .map((l) => JSON.parse(l) as { roams: number; heapUsed: number; rss: number });
+  } catch {
+    return [];
+  }
 }
 
 const mb = (bytes: number): string => `${(bytes / 2 ** 20).toFixed(1)} MB`;
@@ -49,6 +60,17 @@ export const soakBench: BenchModule = {
       const growth = ((rssEnd - rss1k) * 1024) / 2 ** 20;
       rows.push({ figure: `soak: RSS growth 1,000 -> ${count.toLocaleString('en')} roams`, value: `${growth.toFixed(1)} MB (peak RSS ${mb(maxRss * 1024)})`, goal: `<= ${GOAL_GROWTH_MB} MB`, met: growth <= GOAL_GROWTH_MB });
     } else rows.push({ figure: 'soak: RSS growth', value: 'unknown: RSS not sampled at both counts', goal: `<= ${GOAL_GROWTH_MB} MB`, met: null });
+    // What is live (heapUsed, after the run log's own sample every 1,000 roams) against what the process holds.
+    const mem = r.runDir ? memoryLines(join(r.runDir, 'rig.log')) : [];
+    const heapAt = (n: number): number | null => mem.find((m) => m.roams === n)?.heapUsed ?? null;
+    const h1 = heapAt(1000);
+    const hEnd = heapAt(Math.floor(count / 1000) * 1000);
+    rows.push({
+      figure: 'soak: V8 heap in use (process.memoryUsage().heapUsed, the run log every 1,000 roams)',
+      value: h1 !== null && hEnd !== null ? `${mb(h1)} at 1,000, ${mb(hEnd)} at ${(Math.floor(count / 1000) * 1000).toLocaleString('en')}: ${mb(hEnd - h1)} more` : 'unknown: fewer than 1,000 roams',
+      goal: '',
+      met: null,
+    });
     if (r.runDir) {
       const t0 = performance.now();
       const rep = spawnSync(process.execPath, [join(ROOT, 'bin/rig.mjs'), 'report', r.runDir, '--json'], { cwd: ROOT, encoding: 'utf8', timeout: 30 * 60_000 });
@@ -73,6 +95,7 @@ export const soakBench: BenchModule = {
       rows,
       notes: [
         `One \`rig roam --count ${count}\` at time scale ${scale}, stock, adaptive crossfade; RSS = VmRSS of the rig CLI process, sampled every 250 ms, taken at the first sample at or past 1,000 and ${count.toLocaleString('en')} roams (a garbage collection between samples moves it by tens of MB, so the peak is given too).`,
+        'RSS is what the process holds (V8 returns freed heap to the OS lazily, and the rig, the virtual rig and tsx\'s loader thread share the process); the V8 heap in use, from the run log\'s `memory` line every 1,000 roams (rig.log), is what is live when it was sampled (not after a full collection).',
         'Report: `rig report RUN_DIR` rebuilt after the run (index.html, junit.xml, roams.csv), its wall time including the CLI start.',
       ],
     };
