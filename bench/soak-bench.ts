@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { median } from 'simple-statistics';
 import { describeRun, ROOT, runRoam, truthMismatches } from './roam-runs.ts';
 import type { BenchModule, BenchOptions, BenchRow, BenchSection } from './types.ts';
 
@@ -46,15 +47,22 @@ export const soakBench: BenchModule = {
     const r = await runRoam({ firmware: 'stock', mode: 'adaptive', count, timeScale: scale, rss: true, boardLatency: opts.boardLatency, timeoutMs: 3 * 60 * 60_000 });
     opts.log(`  ${describeRun(r)}`);
     const at = (n: number): number | null => r.rss.find(([done]) => done >= n)?.[1] ?? null;
-    const rss1k = at(1000);
-    const rssEnd = at(count);
+    /** The median of the samples taken while roams n .. n + 100 were done (a collection's sawtooth is tens of MB). */
+    const around = (lo: number, hi: number): number | null => {
+      const xs = r.rss.filter(([done]) => done >= lo && done <= hi).map(([, k]) => k);
+      return xs.length ? median(xs) : null;
+    };
+    const rss1k = around(1000, 1100);
+    const rssEnd = around(count - 100, count);
+    const first1k = at(1000);
+    const firstEnd = at(count);
     const maxRss = r.rss.reduce((m, [, k]) => Math.max(m, k), 0);
     const valid = r.roams.filter((x) => x.valid).length;
     const rows: BenchRow[] = [
       { figure: `soak: ${count} roams at scale ${scale}`, value: `${(r.wallS / 60).toFixed(1)} min (${valid}/${r.roams.length} valid, exit ${r.code}, ${((r.wallS * 1000) / Math.max(1, r.roams.length)).toFixed(0)} ms a roam)`, goal: '', met: null },
       { figure: 'soak: lostSeqs = ground truth', value: `${valid - truthMismatches(r)}/${valid} valid roams`, goal: 'all', met: truthMismatches(r) === 0 && valid > 0 },
-      { figure: 'soak: RSS at 1,000 roams', value: rss1k === null ? 'unknown: no sample' : mb(rss1k * 1024), goal: '', met: null },
-      { figure: `soak: RSS at ${count.toLocaleString('en')} roams`, value: rssEnd === null ? 'unknown: no sample' : mb(rssEnd * 1024), goal: '', met: null },
+      { figure: 'soak: RSS at 1,000 roams (median of the samples over roams 1,000..1,100; the first sample at 1,000)', value: rss1k === null ? 'unknown: no sample' : `${mb(rss1k * 1024)}; ${first1k === null ? '-' : mb(first1k * 1024)}`, goal: '', met: null },
+      { figure: `soak: RSS at ${count.toLocaleString('en')} roams (median over the last 100 roams; the first sample at ${count.toLocaleString('en')})`, value: rssEnd === null ? 'unknown: no sample' : `${mb(rssEnd * 1024)}; ${firstEnd === null ? '-' : mb(firstEnd * 1024)}`, goal: '', met: null },
     ];
     if (rss1k !== null && rssEnd !== null) {
       const growth = ((rssEnd - rss1k) * 1024) / 2 ** 20;
@@ -94,7 +102,7 @@ export const soakBench: BenchModule = {
       title: `Soak: ${count.toLocaleString('en')} roams, memory and report`,
       rows,
       notes: [
-        `One \`rig roam --count ${count}\` at time scale ${scale}, stock, adaptive crossfade; RSS = VmRSS of the rig CLI process, sampled every 250 ms, taken at the first sample at or past 1,000 and ${count.toLocaleString('en')} roams (a garbage collection between samples moves it by tens of MB, so the peak is given too).`,
+        `One \`rig roam --count ${count}\` at time scale ${scale}, stock, adaptive crossfade; RSS = VmRSS of the rig CLI process, sampled every 250 ms, given at 1,000 and at ${count.toLocaleString('en')} roams as the median of the samples over 100 roams (roams 1,000..1,100 and the last 100), because a garbage collection moves a single sample by tens of MB; the single first sample at each count and the peak are given too. The growth goal is judged on the medians.`,
         'RSS is what the process holds (V8 returns freed heap to the OS lazily, and the rig, the virtual rig and tsx\'s loader thread share the process); the V8 heap in use, from the run log\'s `memory` line every 1,000 roams (rig.log), is what is live when it was sampled (not after a full collection).',
         'Report: `rig report RUN_DIR` rebuilt after the run (index.html, junit.xml, roams.csv), its wall time including the CLI start.',
       ],
