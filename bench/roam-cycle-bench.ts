@@ -123,7 +123,7 @@ export const roamCycleBench: BenchModule = {
     }
     if (cf && ca) {
       const ratio = ca.meanCycleS / cf.meanCycleS;
-      rows.push({ figure: 'adaptive / fixed, mean cycle per roam', value: ratio.toFixed(2), goal: '<= 0.50', met: ratio <= 0.5 });
+      rows.push({ figure: 'adaptive / fixed, mean cycle per roam', value: ratio.toFixed(4), goal: '<= 0.50', met: ratio <= 0.5 });
     }
     if (ca) {
       rows.push({
