@@ -20,6 +20,13 @@ export type MiniCircuitsFault = VirtualAttenuatorFault | null;
 /** Model families this virtual unit answers for (prefix of the model string). */
 export const MINICIRCUITS_MODEL_PREFIXES = ['RCDAT', 'RUDAT', 'RC4DAT', 'RC8DAT'] as const;
 
+/** Requests a virtual unit remembers (tests look at the first few; a soak must not grow). */
+export const REQUESTS_KEPT = 10_000;
+function keep<T>(log: T[], record: T): void {
+  log.push(record);
+  if (log.length > 2 * REQUESTS_KEPT) log.splice(0, log.length - REQUESTS_KEPT);
+}
+
 export interface MiniCircuitsServerOptions {
   /** e.g. `RCDAT-6000-60`, `RUDAT-6000-30`, `RC4DAT-6G-95`, `RC8DAT-6G-95`. */
   model: string;
@@ -53,7 +60,7 @@ export interface MiniCircuitsRequestRecord {
 export interface MiniCircuitsServer extends VirtualAttenuator {
   readonly httpPort: number;
   readonly telnetPort: number | null;
-  /** Every command the unit saw, in order (HTTP and telnet together). Grows for the life of the unit (about 100 bytes a request). */
+  /** The commands the unit saw, in order (HTTP and telnet together): the last REQUESTS_KEPT to 2 x REQUESTS_KEPT of them (a 10,000-roam soak sends 120,000). */
   readonly requests: readonly MiniCircuitsRequestRecord[];
   /** The most requests the unit was working on at one moment (1: one at a time; with `replyDelayMs` > 0 overlaps show). */
   readonly maxInFlight: number;
@@ -182,7 +189,7 @@ export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): 
       /* keep raw */
     }
     const record: MiniCircuitsRequestRecord = { protocol: 'http', command: path, reply: null };
-    requests.push(record);
+    keep(requests, record);
     if (fault === 'timeout') return; // accepted, never answered (closed with the server or by the client)
     if (fault === 'garbage') {
       res.writeHead(200, { 'Content-Type': 'text/html' });
@@ -216,7 +223,7 @@ export async function startMiniCircuitsServer(opts: MiniCircuitsServerOptions): 
           const line = raw.trim();
           if (line === '') return;
           const record: MiniCircuitsRequestRecord = { protocol: 'telnet', command: line, reply: null };
-          requests.push(record);
+          keep(requests, record);
           if (fault === 'timeout') return;
           if (fault === 'garbage') {
             session.reply(garbageReply());

@@ -49,6 +49,13 @@ const FIRMWARE = '2.14';
 const MODULE = 'SS-95-0.25';
 const FREQ_MHZ = [0, 6000] as const;
 
+/** Requests a virtual unit remembers (tests look at the first few; a soak must not grow). */
+export const REQUESTS_KEPT = 10_000;
+function keep<T>(log: T[], record: T): void {
+  log.push(record);
+  if (log.length > 2 * REQUESTS_KEPT) log.splice(0, log.length - REQUESTS_KEPT);
+}
+
 export interface Weinschel8310ServerOptions {
   /** Inventory model, e.g. `8310`, `AF8310`, `WEINSCHEL-8310-4-95`. Default `8310`. */
   model?: string;
@@ -80,7 +87,7 @@ export interface Weinschel8310RequestRecord {
 export interface Weinschel8310Server extends VirtualAttenuator {
   readonly port: number;
   readonly stepDb: number;
-  /** Every command line, in order. Grows for the life of the unit. */
+  /** The command lines, in order: the last REQUESTS_KEPT to 2 x REQUESTS_KEPT of them (a long run would hold every one). */
   readonly requests: readonly Weinschel8310RequestRecord[];
   /** A stuck relay cell on this channel (null: none): sets are taken and change nothing. */
   setStuckChannel(channel: number | null): void;
@@ -196,7 +203,7 @@ export async function startWeinschel8310Server(opts: Weinschel8310ServerOptions 
     onLine(raw, session) {
       const line = raw.trim();
       const record: Weinschel8310RequestRecord = { command: line, reply: null };
-      if (line !== '') requests.push(record);
+      if (line !== '') keep(requests, record);
       if (fault === 'timeout') return;
       if (fault === 'garbage') {
         session.reply(garbageReply());

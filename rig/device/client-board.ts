@@ -7,7 +7,7 @@ import type { ProcessIO } from '../ssh/types.ts';
 import { PingProcess, type PingFlavour } from '../world/ping.ts';
 import { rssiOf } from '../world/radio.ts';
 import type { World } from '../world/world.ts';
-import { formatIweventBanner, formatIweventLine, formatWlanconfigStations } from './format.ts';
+import { formatIweventBanner, formatIweventLine, formatIwlistScan, formatWlanconfigStations } from './format.ts';
 import { channelFrequencyGHz } from '../world/channels.ts';
 import { WirelessBoard, type WirelessConfig } from './wireless-board.ts';
 import { fail } from './command-error.ts';
@@ -26,6 +26,7 @@ export class ClientBoard extends WirelessBoard {
     this.commands.set('ping', (a, io) => this.ping(a, io));
     this.commands.set('wpa_supplicant', (a, io) => this.wpaSupplicant(a, io));
     this.commands.set('wpa_cli', (a, io) => this.wpaCli(a, io));
+    this.commands.set('iwlist', (a, io) => this.iwlist(a, io));
   }
 
   /** The board rebooted: processes die, the VAP and wpa_supplicant are gone. */
@@ -129,6 +130,48 @@ export class ClientBoard extends WirelessBoard {
       off();
       return sig === 'INT' ? 130 : sig === 'TERM' ? 143 : 129;
     });
+  }
+
+  /**
+   * `iwlist IFACE scan[ning]` (wireless-tools 29 iwlist.c print_scanning_info()): SIOCSIWSCAN
+   * starts a scan (madwifi's ieee80211_ioctl_siwscan(); -ENETDOWN when the VAP is down), then
+   * SIOCGIWSCAN is polled every 250 ms until the results are in (-EAGAIN meanwhile), at most
+   * 15 s. A scan already running is waited for (the ioctl's preempt_scan()). The model's scan
+   * while associated is its default background scan (docs/virtual-rig.md): it hears every AP,
+   * stamps the cache fresh for the roam check, and loses no frame.
+   */
+  private iwlist(args: string[], io: ProcessIO): Promise<number> | number {
+    const [iface, cmd] = args;
+    if (!iface || !cmd) return fail(io, 'Usage: iwlist [interface] scanning [essid NNN] [last]');
+    if (cmd !== 'scan' && cmd !== 'scanning') return fail(io, `iwlist: unknown command \`${cmd}' (check 'iwlist --help').`, 255);
+    const vap = this.sta.vap;
+    if (!vap || vap.iface !== iface) return fail(io, `${iface.padEnd(8)}  Interface doesn't support scanning.\n`, 255);
+    if (!this.sta.up) return fail(io, `${iface.padEnd(8)}  Interface doesn't support scanning : Network is down\n`, 255);
+    return this.track(`iwlist ${iface} scan`, () =>
+      new Promise<number>((resolve) => {
+        let polls = 0;
+        const attempt = (): void => {
+          const started = this.sta.requestScan(() => {
+            const cells = this.world.accessPoints.flatMap((ap) => {
+              if (!ap.beaconing || this.sta.heardAgoMs(ap) === null || !ap.ssid) return [];
+              const signalDbm = this.sta.signalFrom(ap);
+              return [{ bssid: ap.bssid, essid: ap.ssid, frequencyGHz: channelFrequencyGHz(ap.channel), channel: ap.channel, quality: Math.min(94, rssiOf(signalDbm)), signalDbm, noiseDbm: this.noiseDbm(), encryption: ap.wpa }];
+            });
+            io.stdout.write(formatIwlistScan(iface, cells));
+            resolve(0);
+          });
+          if (started) return;
+          // busy: another scan runs; poll as iwlist does (250 ms), 15 s at most
+          if (++polls > 60 || !this.sta.up) {
+            resolve(fail(io, `${iface.padEnd(8)}  Allocation failed\n`, 255));
+            return;
+          }
+          this.world.sched.after(250, attempt);
+        };
+        attempt();
+        io.abort.addEventListener('abort', () => resolve(129), { once: true });
+      }),
+    );
   }
 
   private ping(args: string[], io: ProcessIO): Promise<number> | number {

@@ -211,3 +211,38 @@ export function formatWlanconfigStations(stations: WlanconfigStation[]): string 
   );
   return [head, ...rows].join('\n') + '\n';
 }
+
+export interface IwlistCell {
+  bssid: string;
+  essid: string;
+  frequencyGHz: number | null;
+  channel: number;
+  quality: number;
+  signalDbm: number;
+  noiseDbm: number;
+  encryption: boolean;
+}
+
+/**
+ * `iwlist IFACE scan` as wireless-tools 29 prints madwifi 0.9.3's results
+ * (print_scanning_info() -> print_scanning_token(): `"%-8.16s  Scan completed :\n"`, then per
+ * cell `"          Cell %02d - Address: %s\n"` and its items indented by 20), or
+ * `"%-8.16s  No scan results\n\n"`.
+ */
+export function formatIwlistScan(iface: string, cells: IwlistCell[]): string {
+  if (cells.length === 0) return `${ifname(iface)}  No scan results\n\n`;
+  const out = [`${ifname(iface)}  Scan completed :`];
+  const item = (s: string): string => `                    ${s}`;
+  cells.forEach((c, i) => {
+    out.push(`          Cell ${pad(i + 1, 2)} - Address: ${mac(c.bssid)}`);
+    out.push(item(`ESSID:"${c.essid}"`));
+    out.push(item('Mode:Master'));
+    if (c.frequencyGHz !== null) out.push(item(`Frequency:${g(c.frequencyGHz)} GHz (Channel ${c.channel})`));
+    out.push(item(`Quality=${Math.round(c.quality)}/94  Signal level=${Math.round(c.signalDbm)} dBm  Noise level=${Math.round(c.noiseDbm)} dBm`));
+    out.push(item(`Encryption key:${c.encryption ? 'on' : 'off'}`));
+    out.push(item('Bit Rates:1 Mb/s; 2 Mb/s; 5.5 Mb/s; 11 Mb/s; 6 Mb/s; 9 Mb/s'));
+    out.push(item('          12 Mb/s; 18 Mb/s; 24 Mb/s; 36 Mb/s; 48 Mb/s; 54 Mb/s'));
+    out.push(item('Extra:bcn_int=100'));
+  });
+  return `${out.join('\n')}\n\n`;
+}

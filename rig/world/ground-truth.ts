@@ -73,6 +73,7 @@ export class GroundTruthLog {
   private current: GroundTruthEntry | undefined;
   private roamOrdinal = 0;
   private marked = false;
+  /** The entries written, kept in memory only without a file (with one, a long run would hold every cycle's). */
   readonly entries: GroundTruthEntry[] = [];
 
   constructor(private readonly file?: string) {
@@ -136,7 +137,7 @@ export class GroundTruthLog {
 
   private write(e: GroundTruthEntry): void {
     e.droppedSeqs.sort((a, b) => a - b);
-    this.entries.push(e);
     if (this.file) appendFileSync(this.file, JSON.stringify(e) + '\n');
+    else this.entries.push(e);
   }
 }

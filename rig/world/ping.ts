@@ -191,6 +191,9 @@ export class PingProcess {
     this.timing?.replied();
     if (!dup) {
       this.answered.add(seq);
+      // iputils' duplicate table (rcvd_tbl) is MAX_DUP_CHK = 0x10000 bits, indexed by seq: it
+      // remembers the last 65,536 seqs, no more (and a soak must not grow with every ping).
+      this.answered.delete(seq - 0x10000);
       this.received++;
       this.rtt.min = Math.min(this.rtt.min, rttMs);
       this.rtt.max = Math.max(this.rtt.max, rttMs);

@@ -147,6 +147,11 @@ export class BenchSession {
     return DEVICE_NAMES.filter((n) => !this.devices[n].connected);
   }
 
+  /** Drop all but the last `keep` association events (between cycles: nothing indexes them then). */
+  forgetEvents(keep: number): void {
+    if (this.events.length > keep) this.events.splice(0, this.events.length - keep);
+  }
+
   /** Stream the station's association events into `events` (and the raw log). */
   startEvents(rawLog?: (line: string) => void): void {
     const stream = this.station.watchAssociations(this.clock, (e) => {

@@ -14,6 +14,8 @@ export interface LinkInfo {
   essid: string | null;
   /** Station: the signal from its AP (dBm); null when not associated or not reported. */
   signalDbm: number | null;
+  /** The radio's noise floor (dBm) when the driver reports one (madwifi's iwconfig: `Noise level`). */
+  noiseDbm?: number | null;
   channel: number | null;
 }
 
@@ -62,6 +64,20 @@ export interface Station {
   watchAssociations(clock: BenchClock, listener: (e: AssociationEvent) => void): EventStream;
   /** Ask the station to move to `bssid` now (the station-command roam trigger). */
   roamTo(bssid: string): Promise<void>;
+  /**
+   * Scan now and return when the scan is done, so the driver's next roam check finds a
+   * fresh scan cache (madwifi: `iwlist athN scan`, SIOCSIWSCAN). Absent: the driver
+   * cannot be asked.
+   */
+  scan?(): Promise<void>;
+  /**
+   * The signal below which the driver's own roam check moves, in dB above the noise floor,
+   * on `channel` (madwifi: the rssi11a/rssi11g knobs it was configured with); null when the
+   * driver has no such check or it is unknown.
+   */
+  roamThresholdDb?(channel: number): number | null;
+  /** How long a scan keeps the driver's cache fresh for its roam check, ms (madwifi: `scanvalid`); null when unknown. */
+  scanValidMs?(): number | null;
 }
 
 /** An access point: serves the network; says which stations it has. */

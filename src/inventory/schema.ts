@@ -351,6 +351,30 @@ export const RoamingSchema = z
   })
   .prefault({});
 
+/**
+ * How the crossfade trigger ramps (docs/roam-cycle.md, "The trigger"). `adaptive` (the
+ * default): big steps while far from the client's roam threshold, a hold just short of it,
+ * the crossing timed just before the driver's next roam check (its period a prior here, its
+ * phase learned from the roams seen) and a scan that leaves the cache fresh for that check.
+ * `fixed`: the plain ramp, `stepDb` every `stepDelayS`.
+ */
+export const CrossfadeSchema = z
+  .strictObject({
+    mode: z.enum(['adaptive', 'fixed'], msg('expected adaptive or fixed')).default('adaptive'),
+    /** The client's roam check period, a prior (madwifi 0.9.3: sta_age() every IEEE80211_INACT_WAIT, 15 s). */
+    checkPeriodS: positive(3600, 'expected the roam check period in seconds, > 0 and at most 3600').default(15),
+    /** Step and dwell while the threshold is more than nearDb away. */
+    fastStepDb: stepped(0.25, 60, 0.25, 'expected a step in dB, 0.25..60, a multiple of 0.25').default(15),
+    fastDelayS: positive(600, 'expected a dwell per fast step in seconds, > 0 and at most 600').default(0.2),
+    /** How far short of the threshold the approach stops and holds (dB). */
+    nearDb: stepped(0, 60, 0.25, 'expected a margin in dB, 0..60, a multiple of 0.25').default(3),
+    /** Cross this long before the predicted check at the least (grows by itself when a check is missed). */
+    leadS: positive(600, 'expected a lead in seconds, > 0 and at most 600').default(3),
+    /** Ask the client for a scan after crossing, so the check finds a fresh cache (madwifi: `iwlist athN scan`). */
+    scan: z.boolean(msg('expected true or false')).default(true),
+  })
+  .prefault({});
+
 export const ProfileSchema = z.strictObject({
   stepDb: stepped(0.25, 30, 0.25, 'expected a step in dB, 0.25..30, a multiple of 0.25'),
   stepDelayS: positive(600, 'expected a delay per step in seconds, > 0 and at most 600'),
@@ -367,6 +391,8 @@ export const ProfileSchema = z.strictObject({
    * `txpower-crossfade` (the APs' transmit power ramps instead of attenuators).
    */
   trigger: str(DRIVER_NAME_RE, 'expected a roam trigger name, e.g. crossfade, station-command, bss-transition or txpower-crossfade').default('crossfade'),
+  /** The crossfade trigger's mode and its knobs (CrossfadeSchema). */
+  crossfade: CrossfadeSchema,
   /** Per-roam timeout, counted from the start of the trigger. */
   roamTimeoutS: positive(3600, 'expected a per-roam timeout in seconds, > 0 and at most 3600').default(60),
   /** Wait after recovery before a roam's record is final (late replies). */

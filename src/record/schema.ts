@@ -40,6 +40,8 @@ export const RoamRecordSchema = z.object({
   tLeave: nullableNumber,
   /** Board time of the new-BSSID event. */
   tJoin: nullableNumber,
+  /** Bench time the rig received the join event (when it knew of the roam); absent in older runs. */
+  joinSeenMs: nullableNumber.optional(),
   /** Programmed attenuation per path when the roam was seen, dB (the fixed path loss is in `fixedLossDb`). */
   attenuationDb: numberMap.nullable(),
   fixedLossDb: numberMap,

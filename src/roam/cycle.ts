@@ -29,17 +29,36 @@ export interface CycleContext {
   timeline?: (sample: TimelineSample) => void;
 }
 
+/**
+ * Whether a ping stream died, watched ONCE per stream. (A `.then` per cycle on a stream's
+ * `died`, which stays pending while the ping lives, kept every cycle's scope alive: its
+ * record, its closures; a 10,000-roam soak grew by hundreds of MB.)
+ */
+/** Association events kept from earlier cycles (a long run would otherwise hold every one). */
+const EVENTS_KEPT = 64;
+
+const deaths = new WeakMap<PingStream, { reason: string | null }>();
+function deathOf(ping: PingStream, waiter: BenchSession['waiter']): { reason: string | null } {
+  let d = deaths.get(ping);
+  if (!d) {
+    const state: { reason: string | null } = { reason: null };
+    d = state;
+    deaths.set(ping, state);
+    void ping.died.then((x) => {
+      if (x) state.reason = x.reason;
+      waiter.notify();
+    });
+  }
+  return d;
+}
+
 export async function runCycle(ctx: CycleContext, index: number, from: ApName, to: ApName): Promise<RoamRecord> {
   const { session, ping, profile } = ctx;
   const { clock, waiter } = session;
   const a = ping.analyzer;
   const K = profile.baselinePings;
   const intervalMs = a.intervalMs;
-  let pingDeath: string | null = null;
-  void ping.died.then((d) => {
-    if (d) pingDeath = d.reason;
-    waiter.notify();
-  });
+  const death = deathOf(ping, waiter);
 
   const record = emptyRecord({
     index,
@@ -54,19 +73,20 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
   });
   const invalid = (reason: string): RoamRecord => {
     record.valid = false;
-    record.invalidReason = pingDeath ? `ping died: ${pingDeath}` : reason;
+    record.invalidReason = death.reason ? `ping died: ${death.reason}` : reason;
     return record;
   };
 
   // 1. Baseline: the last K pings answered.
-  const baseline = await waiter.until(() => pingDeath !== null || a.trailingAnswered() >= K, clock.real(K * intervalMs * 4 + 10_000), ctx.signal);
+  const baseline = await waiter.until(() => death.reason !== null || a.trailingAnswered() >= K, clock.real(K * intervalMs * 4 + 10_000), ctx.signal);
   if (baseline === 'aborted') return invalid('interrupted');
-  if (pingDeath || baseline !== 'ok') return invalid(`no baseline: ${K} consecutive replies not seen before the ${ctx.trigger.name}`);
+  if (death.reason || baseline !== 'ok') return invalid(`no baseline: ${K} consecutive replies not seen before the ${ctx.trigger.name}`);
 
   // 2. The trigger, until the client reports the new BSSID.
   record.seqFrom = a.highestSeq() + 1;
   ctx.onCycleStart?.(index);
   record.tStart = clock.now();
+  session.forgetEvents(EVENTS_KEPT); // a cycle looks only at its own events (and the trigger at the last few)
   const firstEvent = session.events.length;
   const toBssid = ctx.bssids[to];
   // Checked on every ping line: walk the cycle's own events, no copies.
@@ -83,7 +103,7 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
     to,
     bssids: ctx.bssids,
     attenuation: ctx.attenuation,
-    waitJoin: (realMs) => waiter.until(() => pingDeath !== null || joinEvent() !== undefined, realMs, ctx.signal),
+    waitJoin: (realMs) => waiter.until(() => death.reason !== null || joinEvent() !== undefined, realMs, ctx.signal),
     joined: () => joinEvent() !== undefined,
     timeline: ctx.timeline,
     signal: ctx.signal,
@@ -93,9 +113,10 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
   record.attenuationDb = outcome.attenuationDb;
   if (outcome.status === 'aborted') return invalid('interrupted');
   const join = joinEvent();
-  if (!join) return invalid(pingDeath ? 'ping died' : `no roam to ${to} within ${profile.roamTimeoutS} s${outcome.note ? `; ${outcome.note}` : ''}`);
+  if (!join) return invalid(death.reason ? 'ping died' : `no roam to ${to} within ${profile.roamTimeoutS} s${outcome.note ? `; ${outcome.note}` : ''}`);
   record.toBssid = join.bssid;
   record.tJoin = join.atMs;
+  record.joinSeenMs = join.arrivedMs;
   const leave = session.events.slice(firstEvent).find((e) => e.bssid === null && e.atMs <= join.atMs); // once per roam
   record.tLeave = leave?.atMs ?? null;
   // Times must come from one clock: the board's (-D stamps and its events), or arrival at the rig.
@@ -110,9 +131,9 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
     return at === undefined ? firstOfRun >= record.seqFrom : at > tJoin;
   };
   const timeoutMs = profile.roamTimeoutS * 1000;
-  const recovery = await waiter.until(() => pingDeath !== null || recovered(), clock.real(Math.max(10_000, timeoutMs)), ctx.signal);
+  const recovery = await waiter.until(() => death.reason !== null || recovered(), clock.real(Math.max(10_000, timeoutMs)), ctx.signal);
   if (recovery === 'aborted') return invalid('interrupted');
-  if (pingDeath || recovery !== 'ok') return invalid(`traffic did not recover (${profile.recoveryPings} consecutive replies) after the roam`);
+  if (death.reason || recovery !== 'ok') return invalid(`traffic did not recover (${profile.recoveryPings} consecutive replies) after the roam`);
   const after = await session.station.link().catch(() => null);
   if (after?.bssid === toBssid && after.signalDbm !== null) {
     record.signalAfterDbm = after.signalDbm;
@@ -121,7 +142,7 @@ export async function runCycle(ctx: CycleContext, index: number, from: ApName, t
 
   // 4. Grace: late replies of the window still count as late, not lost.
   if (!(await clock.sleep(profile.graceS * 1000, ctx.signal))) return invalid('interrupted');
-  if (pingDeath) return invalid('ping died');
+  if (death.reason) return invalid('ping died');
 
   // A board clock that jumped inside the window makes every time in it meaningless.
   const jump = ping.clockJumps.find((j) => j.atMs >= record.tStart - 1000);

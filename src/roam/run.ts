@@ -133,6 +133,8 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
           folder.appendRoam(record);
           runLog.info(record.valid ? 'roam measured' : 'roam invalid', { index: record.index, variant, direction: record.direction, lost: record.lost, reason: record.invalidReason });
           opts.onProgress?.({ kind: 'roam', record, done: records.length, total });
+          // A long run's memory, for soaks: what the process holds (rss) and what is live (heapUsed).
+          if (records.length % 1000 === 0) runLog.info('memory', { roams: records.length, ...process.memoryUsage() });
         }
         if (opts.signal?.aborted) break;
       }

@@ -272,6 +272,8 @@ describe('shipped inventory.yaml', () => {
     expect(bench.roaming).toEqual({ hostroaming: 1, rssi11a: 24, rssi11b: 24, rssi11g: 24, scanvalid: 20 });
     expect(bench.profile).toEqual({
       stepDb: 3, stepDelayS: 1, range: { minDb: 20, maxDb: 60 }, baselinePings: 3, recoveryPings: 3, roamTimeoutS: 120, graceS: 2, trigger: 'crossfade',
+      // issue 13: the adaptive crossfade by default, madwifi's 15 s roam check as the prior
+      crossfade: { mode: 'adaptive', checkPeriodS: 15, fastStepDb: 15, fastDelayS: 0.2, nearDb: 3, leadS: 3, scan: true },
     });
     for (const d of [bench.devices.ap1, bench.devices.ap2, bench.devices.client]) expect(d.driver).toBe('madwifi');
     expect(bench.thresholds).toEqual({

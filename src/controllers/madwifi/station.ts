@@ -19,12 +19,16 @@ const WPA_CONF = '/tmp/rig-wpa_supplicant.conf';
 export class MadwifiStation extends MadwifiVap implements Station {
   readonly driver = 'madwifi';
 
+  /** The roaming knobs set by configure() (iwpriv names). */
+  private roaming: Record<string, number> = {};
+
   constructor(shell: DeviceShell, cfg: VapConfig) {
     super(shell, cfg, 'sta');
   }
 
   /** Create the VAP, set the roaming parameters, join the ESSID (via wpa_supplicant for WPA). */
   async configure(s: StationSettings): Promise<void> {
+    this.roaming = { ...s.roaming };
     await this.ensureVap();
     for (const [name, value] of Object.entries(s.roaming)) await this.setPriv(name, value);
     await this.killall('wpa_supplicant');
@@ -70,6 +74,31 @@ export class MadwifiStation extends MadwifiVap implements Station {
    */
   async roamTo(bssid: string): Promise<void> {
     await this.run(['iwconfig', this.cfg.iface, 'ap', bssid]);
+  }
+
+  /**
+   * `iwlist athN scan` (wireless-tools 29: SIOCSIWSCAN, then SIOCGIWSCAN until the results
+   * are in): madwifi's ieee80211_ioctl_siwscan() starts a scan; sta_add() files every
+   * beacon and probe response it hears into the scan cache, and the scan's end stamps the
+   * cache fresh for sta_roam_check() (`scanvalid`). The listing itself is not used.
+   */
+  async scan(): Promise<void> {
+    await this.run(['iwlist', this.cfg.iface, 'scan']);
+  }
+
+  /**
+   * sta_roam_check()'s threshold (net80211/ieee80211_scan_sta.c): `iv_roam.rssi11a` on a
+   * 5 GHz channel, `rssi11b` (set by `iwpriv rssi11g`, the 11g channels' threshold) on
+   * 2.4 GHz; madwifi's default 24 when not configured. Null with host roaming off.
+   */
+  roamThresholdDb(channel: number): number | null {
+    if ((this.roaming.hostroaming ?? 1) !== 1) return null;
+    return channel > 14 ? (this.roaming.rssi11a ?? 24) : (this.roaming.rssi11g ?? 24);
+  }
+
+  /** `iv_scanvalid` as configured (`iwpriv athN scanvalid`), madwifi's 60 s when not set. */
+  scanValidMs(): number {
+    return (this.roaming.scanvalid ?? 60) * 1000;
   }
 
   private async run(argv: string[]): Promise<void> {

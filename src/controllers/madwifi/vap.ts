@@ -30,7 +30,7 @@ export class MadwifiVap {
   /** The role's view of `iwconfig athN`: BSSID (station: its AP; AP: its own), ESSID, signal, channel. */
   async link(): Promise<LinkInfo> {
     const i = await this.iwconfig();
-    return { bssid: i.accessPoint, essid: i.essid, signalDbm: i.accessPoint ? i.signalDbm : null, channel: i.channel };
+    return { bssid: i.accessPoint, essid: i.essid, signalDbm: i.accessPoint ? i.signalDbm : null, noiseDbm: i.noiseDbm, channel: i.channel };
   }
 
   /** Create the VAP unless it exists already (`wlanconfig athN create wlandev wifiN wlanmode sta|ap`). */

@@ -1,0 +1,82 @@
+/**
+ * `rig roam --count 100` on the shipped virtual bench at its default time scale (100), the
+ * adaptive crossfade (the default) for stock and patched firmware, with the wall time of the
+ * whole command (start, set-up, 100 roams, summary, report); and the same runs with the
+ * fixed-step ramp, to show the loss figures did not change: lost per roam and the
+ * after-association blackout, fixed vs adaptive, by a two-sample Mann-Whitney U test and a
+ * permutation test of the means (src/record/distribution-compare.ts; "same" = both p >= 0.01),
+ * plus every valid roam's lostSeqs against the ground truth.
+ *
+ * RIG_BENCH_COUNT (default 100) roams per run.
+ */
+import { compareSamples } from '../src/record/distribution-compare.ts';
+import { describeRun, runRoam, truthMismatches, type RunResult } from './roam-runs.ts';
+import type { BenchModule, BenchOptions, BenchRow, BenchSection } from './types.ts';
+
+const GOAL_S_PER_100 = 30;
+const r2 = (x: number): string => String(Math.round(x * 100) / 100);
+const PERIOD_PRIOR_MS = 15_000;
+
+function checksPerRoam(r: RunResult): number | null {
+  const joins = r.roams.filter((x) => x.valid && x.tJoin !== null).map((x) => x.tJoin as number);
+  if (joins.length < 2) return null;
+  let periods = 0;
+  for (let i = 1; i < joins.length; i++) periods += Math.max(1, Math.round((joins[i] - joins[i - 1]) / PERIOD_PRIOR_MS));
+  return periods / (joins.length - 1);
+}
+
+export const roamCountBench: BenchModule = {
+  name: 'roam-count',
+  async run(opts: BenchOptions): Promise<BenchSection> {
+    const n = Math.max(2, Number(process.env.RIG_BENCH_COUNT ?? 100) || 100);
+    const goalS = (GOAL_S_PER_100 * n) / 100;
+    const rows: BenchRow[] = [];
+    const notes: string[] = [
+      `\`rig roam --count ${n}\` on the shipped bench "virtual" at its time scale (100), the real CLI as a child process, wall time of the whole command; board latencies ${opts.boardLatency ? 'on' : 'off'}.`,
+      'Loss equivalence: the same bench and seed, fixed vs adaptive crossfade, per firmware; Mann-Whitney U (@stdlib Kruskal-Wallis with two groups, tie-corrected) and a seeded permutation test of the means (simple-statistics, 10,000 permutations); "same" when both p >= 0.01.',
+    ];
+    const runs = new Map<string, RunResult>();
+    for (const firmware of ['stock', 'patched'] as const) {
+      for (const mode of ['adaptive', 'fixed'] as const) {
+        opts.log(`roam-count: ${firmware}, ${mode}, ${n} roams at scale 100`);
+        const r = await runRoam({ firmware, mode, count: n, boardLatency: opts.boardLatency, timeoutMs: 20 * 60_000 });
+        opts.log(`  ${describeRun(r)}`);
+        runs.set(`${firmware}/${mode}`, r);
+        const valid = r.roams.filter((x) => x.valid).length;
+        const cpr = checksPerRoam(r);
+        rows.push({
+          figure: `rig roam --count ${n}, ${firmware}, ${mode}`,
+          value: `${r.wallS.toFixed(1)} s (${valid}/${r.roams.length} valid, exit ${r.code}${cpr !== null ? `, ${cpr.toFixed(2)} check periods per roam` : ''})`,
+          goal: mode === 'adaptive' ? `<= ${goalS} s` : '',
+          met: mode === 'adaptive' ? r.wallS <= goalS && r.roams.length === n && (r.code === 0 || r.code === 1) : null,
+        });
+        const bad = truthMismatches(r);
+        rows.push({ figure: `lostSeqs = ground truth, ${firmware}, ${mode}`, value: `${valid - bad}/${valid} valid roams`, goal: 'all', met: bad === 0 && valid > 0 });
+      }
+    }
+    for (const firmware of ['stock', 'patched'] as const) {
+      const f = runs.get(`${firmware}/fixed`)?.roams.filter((x) => x.valid) ?? [];
+      const a = runs.get(`${firmware}/adaptive`)?.roams.filter((x) => x.valid) ?? [];
+      if (f.length < 2 || a.length < 2) {
+        rows.push({ figure: `loss equivalence, ${firmware}`, value: 'unknown: too few valid roams', goal: 'same', met: null });
+        continue;
+      }
+      for (const [what, pick] of [
+        ['lost per roam', (x: (typeof f)[number]) => x.lost],
+        ['after-association blackout (ms)', (x: (typeof f)[number]) => x.afterAssociationMs ?? Number.NaN],
+      ] as const) {
+        const xs = f.map(pick).filter(Number.isFinite);
+        const ys = a.map(pick).filter(Number.isFinite);
+        const c = compareSamples(xs, ys);
+        rows.push({
+          figure: `${what}, ${firmware}: fixed vs adaptive (${xs.length} / ${ys.length} roams)`,
+          value: `median ${r2(c.a.median)} / ${r2(c.b.median)}, mean ${r2(c.a.mean)} / ${r2(c.b.mean)}, p95 ${r2(c.a.p95)} / ${r2(c.b.p95)}; Mann-Whitney p = ${c.pMannWhitney.toFixed(3)}, permutation p = ${c.pPermutation.toFixed(3)}`,
+          goal: 'same (both p >= 0.01)',
+          met: c.same,
+        });
+      }
+    }
+    for (const r of runs.values()) r.cleanup();
+    return { title: `rig roam --count ${n} at the default scale, and the loss figures fixed vs adaptive`, rows, notes };
+  },
+};
