@@ -133,6 +133,8 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
           folder.appendRoam(record);
           runLog.info(record.valid ? 'roam measured' : 'roam invalid', { index: record.index, variant, direction: record.direction, lost: record.lost, reason: record.invalidReason });
           opts.onProgress?.({ kind: 'roam', record, done: records.length, total });
+          // A board that did not come back: its roam is written, then the run ends (exit 3).
+          if (live.failure) throw live.failure;
         }
         if (opts.signal?.aborted) break;
       }

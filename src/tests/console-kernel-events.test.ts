@@ -63,6 +63,14 @@ describe('kernel events in a console capture', () => {
     expect(text.slice(events[0].offset)).toMatch(/^watchdog: hardware/);
   });
 
+  it("an oops printed after a login prompt on the same line starts where the kernel's text starts", () => {
+    const text = `client login: ${fixture('mips-airos-2.6.15-oops.txt').split('\n').slice(1).join('\n')}`;
+    const [oops] = findKernelEvents(text);
+    expect(oops.kind).toBe('oops');
+    expect(oops.text.startsWith('CPU 0 Unable to handle kernel paging request')).toBe(true);
+    expect(text.slice(oops.offset, oops.offset + 5)).toBe('CPU 0');
+  });
+
   it('a clean boot log has none', () => {
     expect(findKernelEvents(fixture('boot-clean.txt'))).toEqual([]);
     expect(findKernelEvents('')).toEqual([]);

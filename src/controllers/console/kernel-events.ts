@@ -32,6 +32,8 @@ export interface KernelEvent {
   text: string;
   /** Character offset of its first line in the text given. */
   offset: number;
+  /** Character offset just after its last line (where the text after it starts). */
+  end: number;
 }
 
 /** Longest oops block taken (a stack dump is 30 to 60 lines). */
@@ -41,6 +43,7 @@ const MAX_BLOCK_LINES = 80;
 const PREFIX_RE = /^(?:<\d>)?(?:[A-Z][a-z]{2} +\d+ [\d:]{8} (?:\d{4} )?\S+ (?:kern\.\w+ )?kernel: )?(?:<\d>)?(?:\[ *\d+\.\d+\] )?/;
 
 const OOPS_START_RE = /^(?:CPU \d+ )?Unable to handle kernel (?:NULL pointer dereference|paging request)\b.*|^(?:Internal error: )?Oops(?:\[#\d+\]:|: [0-9a-f]+ \[#\d+\]|\b.*)/;
+const MID_LINE_OOPS_RE = /(?:CPU \d+ )?Unable to handle kernel (?:NULL pointer dereference|paging request)/;
 const OOPS_HEADER_RE = /^(?:Internal error: )?Oops(?:\[#\d+\]:|: [0-9a-f]+ \[#\d+\])/;
 const PANIC_RE = /^Kernel panic - not syncing:?\s*(.*)$/;
 const WATCHDOG_RE = /^(NMI Watchdog detected LOCKUP on CPU ?\d+.*|BUG: soft lockup detected on CPU#\d+!?.*|.*\bwatchdog\b.*\breset\b.*|Watchdog reset.*)$/i;
@@ -70,11 +73,21 @@ export function findKernelEvents(text: string): KernelEvent[] {
   const lines = raw.map(stripPrefix);
   const events: KernelEvent[] = [];
   for (let i = 0; i < lines.length; i++) {
+    // printk does not know where a console's cursor is: an oops may start after a prompt on the same line.
+    const mid = MID_LINE_OOPS_RE.exec(lines[i]);
+    if (mid && mid.index > 0) {
+      const at = raw[i].indexOf(mid[0]);
+      if (at > 0) {
+        raw[i] = raw[i].slice(at);
+        offsets[i] += at;
+      }
+      lines[i] = lines[i].slice(mid.index);
+    }
     const line = lines[i].trim();
     if (line === '') continue;
     const panic = PANIC_RE.exec(line);
     if (panic) {
-      events.push({ kind: 'panic', title: `Kernel panic - not syncing: ${panic[1].trim()}`.trim(), where: null, module: null, text: raw[i].trimEnd(), offset: offsets[i] });
+      events.push({ kind: 'panic', title: `Kernel panic - not syncing: ${panic[1].trim()}`.trim(), where: null, module: null, text: raw[i].trimEnd(), offset: offsets[i], end: offsets[i + 1] ?? text.length });
       continue;
     }
     if (OOPS_START_RE.test(line)) {
@@ -89,6 +102,7 @@ export function findKernelEvents(text: string): KernelEvent[] {
         module: whereLine?.[2] ?? null,
         text: raw.slice(i, end).map((l) => l.trimEnd()).join('\n'),
         offset: offsets[i],
+        end: offsets[end] ?? text.length,
       });
       i = end - 1;
       continue;
@@ -98,7 +112,7 @@ export function findKernelEvents(text: string): KernelEvent[] {
       const end = /^NMI Watchdog/i.test(line) || /^BUG: soft lockup/.test(line) ? oopsEnd(lines, i) : i + 1;
       const block = lines.slice(i, end);
       const whereLine = block.map((l) => WHERE_RE.exec(l.trim())).find((m) => m !== null);
-      events.push({ kind: 'watchdog', title: line, where: whereLine?.[1] ?? null, module: whereLine?.[2] ?? null, text: raw.slice(i, end).map((l) => l.trimEnd()).join('\n'), offset: offsets[i] });
+      events.push({ kind: 'watchdog', title: line, where: whereLine?.[1] ?? null, module: whereLine?.[2] ?? null, text: raw.slice(i, end).map((l) => l.trimEnd()).join('\n'), offset: offsets[i], end: offsets[end] ?? text.length });
       i = end - 1;
     }
   }
