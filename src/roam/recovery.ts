@@ -13,17 +13,19 @@
  *     timeout; a board that accepts SSH and never answers (wedged) is suspect;
  *  3. reboot over ssh: `reboot` on a suspect board still connected, then its SSH back
  *     within the connect deadline and answering;
- *  4. power-cycle: a board still suspect is power-cycled through its power switch (its
+ *  4. reboot over console: a suspect board with a serial console, logged in there, `reboot`
+ *     (SSH gone, the kernel alive); no echo on the console: wedged;
+ *  5. power-cycle: a board still suspect is power-cycled through its power switch (its
  *     PowerSwitch role; read back off, then on); no power switch, or MAX_POWER_CYCLES
  *     already spent in this recovery: the bench failed;
- *  5. wait for ssh: the power-cycled board's SSH within the connect deadline, answering;
- *  6. reflash: a board that rebooted and boots another variant than the run's (its
+ *  6. wait for ssh: the power-cycled board's SSH within the connect deadline, answering;
+ *  7. reflash: a board that rebooted and boots another variant than the run's (its
  *     driver banners, through the flash strategy's identify) is flashed again;
- *  7. resynchronise: the bench clock on the client's clock, the attenuators as the run
+ *  8. resynchronise: the bench clock on the client's clock, the attenuators as the run
  *     had set them;
- *  8. reconfigure: an AP or the client that lost its configuration is configured again;
+ *  9. reconfigure: an AP or the client that lost its configuration is configured again;
  *     the client must associate;
- *  9. restart streams: the association events and the ping.
+ *  10. restart streams: the association events and the ping.
  */
 import pRetry, { AbortError } from 'p-retry';
 import type { BenchSession, ApName, DeviceName } from '../bench/session.ts';
@@ -162,6 +164,48 @@ const rebootOverSsh: Rung = {
   },
 };
 
+/**
+ * A suspect board with a serial console: log in there and `reboot` (dropbear dead, or
+ * the network down, with the kernel still alive). A board whose console does not even
+ * echo is wedged: the power switch's turn.
+ */
+const rebootOverConsole: Rung = {
+  name: 'reboot over console',
+  async run(ctx, state, found) {
+    const s = ctx.session;
+    for (const name of [...state.suspects.keys()]) {
+      const c = s.consoles[name];
+      if (!c || (state.powerCycles[name] ?? 0) > 0) continue;
+      ctx.log(`logging in on ${name}'s console to reboot it`);
+      const mark = c.capturedChars;
+      const r = await c.run('reboot', timeoutMs(ctx, name)).catch((e: unknown) => e);
+      if (r instanceof Error) {
+        ctx.log(`${name}'s console: ${describeError(r)}`);
+        continue;
+      }
+      // `reboot` never prints its end marker: the board goes down. Its echo says the console took it.
+      if (!/\breboot\b/.test(c.capturedSince(mark))) {
+        ctx.log(`${name}'s console does not answer either (no echo within ${seconds(timeoutMs(ctx, name))})`);
+        continue;
+      }
+      await waitDisconnected(s, name, s.clock.real(20_000));
+      try {
+        await s.reconnect(name);
+      } catch (err) {
+        if (!(err instanceof RigError) || err.kind !== 'bench') throw err;
+        ctx.log(`${name} not back after the reboot over its console: ${describeError(err)}`);
+        continue;
+      }
+      if (!(await s.answers(name))) continue;
+      state.suspects.delete(name);
+      state.restarted.add(name);
+      found.push(`${name} rebooted over its console`);
+      ctx.bootTimes[name] = await s.bootTime(name);
+      ctx.log(`${name} back after the reboot over its console`);
+    }
+  },
+};
+
 /** A board still suspect is power-cycled through its power switch. */
 const powerCycle: Rung = {
   name: 'power-cycle',
@@ -263,7 +307,7 @@ const restartStreams: Rung = {
   },
 };
 
-export const RECOVERY_LADDER: readonly Rung[] = [reconnect, check, rebootOverSsh, powerCycle, waitForSsh, reflash, resynchronise, reconfigure, restartStreams];
+export const RECOVERY_LADDER: readonly Rung[] = [reconnect, check, rebootOverSsh, rebootOverConsole, powerCycle, waitForSsh, reflash, resynchronise, reconfigure, restartStreams];
 
 const MAX_ATTEMPTS = 5;
 

@@ -73,7 +73,7 @@ describe('recovery ladder on the virtual bench', () => {
     for (const roam of [10, 20]) {
       const mine = log.split('\n').filter((l) => l.includes(` roam ${roam}: `)).join('\n');
       expect(mine).toMatch(/client accepts SSH but does not answer/);
-      expect(mine).toMatch(/rebooting client over ssh[\s\S]*reboot over ssh did nothing[\s\S]*power-cycling client through its power switch \(gude[\s\S]*client back: SSH answers[\s\S]*client boots stock[\s\S]*recovered: client on ap\d/);
+      expect(mine).toMatch(/rebooting client over ssh[\s\S]*reboot over ssh did nothing[\s\S]*client's console does not answer either[\s\S]*power-cycling client through its power switch \(gude[\s\S]*client back: SSH answers[\s\S]*client boots stock[\s\S]*recovered: client on ap\d/);
     }
     // The console capture holds the oops and the boot log after each power cycle.
     const capture = readFileSync(join(json.runDir, 'console-client.log'), 'latin1');
