@@ -336,7 +336,7 @@ export async function recoverBench(ctx: RecoveryContext, index: number, why: str
           try {
             await rung.run(ctx, state, found, attempt, index + 1);
           } catch (err) {
-            if (err instanceof FinalBenchError) throw new AbortError(err);
+            if (err instanceof FinalBenchError) throw new AbortError(new FinalBenchError(`${rung.name}: ${err.message}`, { code: err.code, subject: err.subject, cause: err }));
             if (!(err instanceof RigError) || err.kind !== 'bench') throw new AbortError(err as Error);
             throw new BenchError(`${rung.name}: ${describeError(err)}`, { code: (err as RigError).code, cause: err });
           }
