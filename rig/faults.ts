@@ -5,6 +5,9 @@ import { ClientBoard } from './device/client-board.ts';
 import type { PingProcess } from './world/ping.ts';
 import type { VirtualSshServer } from './ssh/server.ts';
 import type { World } from './world/world.ts';
+import type { BoardConsole } from './console/board-console.ts';
+import { athOopsText } from './console/oops-text.ts';
+import { MADWIFI_LOAD_ORDER } from './device/kernel/board-image.ts';
 
 import type { FaultKind } from '../src/inventory/fault-kinds.ts';
 
@@ -24,12 +27,14 @@ const FAULT_EFFECTS: Record<FaultKind, string> = {
   'never-roam': "the client's roam check is off for one cycle",
   'clock-jump': "the device's wall clock jumps",
   'arp-stall': "the client's next join loses its ARP entry: its pings wait a second for the ARP retry",
+  hang: "the device's kernel wedges: SSH accepts, commands never return, until its power is cut (durationS: it hangs again at every boot for that long)",
+  oops: 'a kernel oops in ath_pci on the serial console, then the device hangs as with `hang`',
 };
 export const FAULT_KINDS = Object.keys(FAULT_EFFECTS) as FaultKind[];
 
 export interface FaultSpec {
   kind: FaultKind;
-  /** Device for drop-ssh, reboot, clock-jump (default client). */
+  /** Device for drop-ssh, reboot, clock-jump, hang, oops (default client). */
   device?: 'ap1' | 'ap2' | 'client';
   /** Attenuator name for the attenuator faults (default: the first). */
   attenuator?: string;
@@ -93,6 +98,7 @@ export class FaultInjector {
     private readonly boards: Record<string, Board>,
     private readonly ssh: Record<string, VirtualSshServer>,
     private readonly attenuators: Record<string, VirtualAttenuator>,
+    private readonly consoles: Record<string, BoardConsole> = {},
   ) {}
 
   /** Faults for later: by roam (needs cycle markers) or by model time since start. */
@@ -164,8 +170,25 @@ export class FaultInjector {
       case 'arp-stall':
         // The next join loses the station's ARP entry for the next hop (world/station.ts neighbourHold()).
         w.client.arpStallAtNextJoin = true;
+      case 'oops': {
+        // The kernel prints the oops (printk reaches the UART even now), then the board is wedged.
+        const pings = (this.boards[device] as Board & { pings?: Set<PingProcess> }).pings;
+        const busy = pings !== undefined && pings.size > 0;
+        this.consoles[device]?.printk(athOopsText({ process: busy ? 'ping' : 'swapper', pid: busy ? 1042 : 0, modules: [...MADWIFI_LOAD_ORDER].reverse() }));
+        this.hang(device, spec);
+        break;
+      }
+      case 'hang':
+        this.hang(device, spec);
         break;
     }
+  }
+
+  /** Wedge a board until its power goes; with durationS, every boot in that time wedges it again. */
+  private hang(device: string, spec: FaultSpec): void {
+    const b = this.boards[device];
+    b.hung = true;
+    if (spec.durationS !== undefined) b.hungUntilModelMs = this.world.sched.now() + spec.durationS * 1000;
   }
 
   /** The client board's running pings (the madwifi board and the nl80211 board both keep them). */

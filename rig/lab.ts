@@ -15,6 +15,11 @@ import { FaultInjector, type FaultSpec } from './faults.ts';
 import { checkLabFirmware, DEFAULT_BOOT_MS, installLabKernels, type VirtualKernel } from './device/kernel.ts';
 import type { PingFlavour } from './world/ping.ts';
 import { startVirtualPdus, type BenchPdus } from './power/bench-pdus.ts';
+import { startVirtualConsoles, type BenchConsoles } from './console/bench-consoles.ts';
+import type { BoardConsole } from './console/board-console.ts';
+import { bootLog } from './console/boot-log.ts';
+import { linuxBanner } from './device/board.ts';
+import { KERNEL_RELEASE } from './device/kernel/board-image.ts';
 
 export interface LabOptions {
   bench: Bench;
@@ -45,6 +50,8 @@ export interface LabEndpoints {
   attenuators: Record<string, { host: string; port: number; httpPort: number; telnetPort: number | null }>;
   /** Per device with a `power:` outlet: its virtual power switch. */
   power: Record<string, { host: string; port: number }>;
+  /** Per device with a `console:`: its virtual console server port. */
+  console: Record<string, { host: string; port: number }>;
 }
 
 export interface Lab {
@@ -59,6 +66,8 @@ export interface Lab {
   readonly kernel: Record<string, VirtualKernel>;
   /** The virtual power switches (PDUs) of the bench's `power:` outlets. */
   readonly pdus: BenchPdus | null;
+  /** The serial consoles of the boards with a `console:` (their UARTs behind virtual console servers). */
+  readonly consoles: Record<string, BoardConsole>;
   /** Power-cycle a board; resolves when it answers SSH again, running what its flash holds. */
   reboot(device: string): Promise<void>;
   /** Ground-truth entries follow the rig's cycle numbering (in-process runs). */
@@ -73,8 +82,9 @@ const CLIENT_MAC = '00:03:7F:0C:00:01';
 /**
  * Start the virtual rig for a bench: one SSH server per device, one virtual unit
  * per physical attenuator unit (of its model: Mini-Circuits HTTP and telnet, Weinschel
- * 8310 telnet; the channels of one unit share it), all on loopback, and the world
- * model behind them. A client with `driver: nl80211` is a current Linux board (iw,
+ * 8310 telnet; the channels of one unit share it), a PDU per `power:` address and a
+ * console server port per `console:` (the board's UART: boot log, login shell), all
+ * on loopback, and the world model behind them. A client with `driver: nl80211` is a current Linux board (iw,
  * wpa_supplicant: nl80211-client-board.ts) with no madwifi kernel; an AP with `driver:
  * nl80211` is a hostapd 2.10 board (nl80211-ap-board.ts), the others madwifi boards.
  */
@@ -113,7 +123,15 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
 
   const ssh: Record<string, VirtualSshServer> = {};
   const attenuators: Record<string, VirtualAttenuator> = {};
-  let kernel: Record<string, VirtualKernel>;
+  let kernel: Record<string, VirtualKernel> = {};
+  let benchConsoles: BenchConsoles | null = null;
+  // A board's serial console follows its power: dark when it goes, the boot log when it has booted.
+  const consolePower = (device: string, up: boolean): void => {
+    const c = benchConsoles?.consoles[device];
+    if (!c) return;
+    if (!up) return c.powerLost();
+    c.booted(bootLog({ hostname: boards[device].hostname, banner: linuxBanner(KERNEL_RELEASE), kernelLines: kernel[device]?.dmesg() ?? null }));
+  };
   try {
     // Every madwifi board boots the madwifi modules in its flash (firmware/virtual/<variant>/).
     kernel = installLabKernels({
@@ -124,6 +142,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
       noSha256sum: Object.keys(boards).filter((n) => opts.boards?.[n]?.sha256sum === false),
       radios: Object.fromEntries(Object.entries(bench.devices).map(([n, d]) => [n, d.wireless.radio])),
       bootMs: opts.bootMs,
+      power: consolePower,
     });
   } catch (err) {
     world.stop();
@@ -132,12 +151,32 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   // Reboot and power outlets: a board's kernel, or, for a board without one, plain power.
   const power: Record<string, BoardPower> = { ...kernel };
   for (const [name, board] of Object.entries(boards)) {
-    power[name] ??= plainBoardPower({ board, ssh: () => ssh[name], wait: (ms) => new Promise((resolve) => world.sched.after(ms, resolve)), bootMs: opts.bootMs ?? DEFAULT_BOOT_MS });
+    if (power[name]) continue;
+    const plain = plainBoardPower({ board, ssh: () => ssh[name], wait: (ms) => new Promise((resolve) => world.sched.after(ms, resolve)), bootMs: opts.bootMs ?? DEFAULT_BOOT_MS });
+    let on = true;
+    power[name] = {
+      reboot: async () => {
+        consolePower(name, false);
+        await plain.reboot();
+        consolePower(name, true);
+      },
+      powerOff: () => {
+        plain.powerOff();
+        if (on) consolePower(name, false);
+        on = false;
+      },
+      powerOn: async () => {
+        const was = on;
+        on = true;
+        await plain.powerOn();
+        if (!was) consolePower(name, true);
+      },
+    };
   }
   let pdus: BenchPdus | null = null;
   const stopAll = async (): Promise<void> => {
     world.stop();
-    await Promise.allSettled([...Object.values(ssh).map((s) => s.close()), ...Object.values(attenuators).map((a) => a.close()), pdus?.close()]);
+    await Promise.allSettled([...Object.values(ssh).map((s) => s.close()), ...Object.values(attenuators).map((a) => a.close()), pdus?.close(), benchConsoles?.close()]);
   };
 
   try {
@@ -172,6 +211,9 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
         },
       }),
     );
+    // A console server port per board that has a `console:`: its UART, the boot log, a login shell.
+    const consoleSpecs = Object.fromEntries(Object.entries(bench.devices).flatMap(([n, d]) => (d.console ? [[n, d.console]] : [])));
+    if (Object.keys(consoleSpecs).length > 0) benchConsoles = await startVirtualConsoles(consoleSpecs, boards, { host });
     // A virtual power switch outlet per board that has one: switching it cuts or restores the board's power.
     const outlets = Object.fromEntries(Object.entries(bench.devices).flatMap(([n, d]) => (d.power ? [[n, d.power]] : [])));
     if (Object.keys(outlets).length > 0) {
@@ -189,14 +231,15 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     throw err;
   }
 
-  const endpoints: LabEndpoints = { devices: {}, attenuators: {}, power: { ...pdus?.endpoints } };
+  const endpoints: LabEndpoints = { devices: {}, attenuators: {}, power: { ...pdus?.endpoints }, console: { ...benchConsoles?.endpoints } };
   for (const [name, s] of Object.entries(ssh)) endpoints.devices[name] = { host, port: s.port, hostKeyFingerprint: s.hostKeyFingerprint };
   for (const [name, a] of Object.entries(attenuators)) {
     const port = (bench.attenuators[name].protocol === 'http' ? a.ports.http : a.ports.telnet) ?? 0;
     endpoints.attenuators[name] = { host, port, httpPort: a.ports.http ?? 0, telnetPort: a.ports.telnet };
   }
 
-  const faults = new FaultInjector(world, boards, ssh, attenuators);
+  const consoles = benchConsoles?.consoles ?? {};
+  const faults = new FaultInjector(world, boards, ssh, attenuators, consoles);
   faults.schedule([...(virtual.faults ?? []), ...(opts.faults ?? [])]);
   let stopped = false;
   return {
@@ -210,6 +253,7 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
     ssh,
     attenuators,
     pdus,
+    consoles,
     beginCycle: (index) => {
       world.sched.now();
       world.groundTruth.beginCycle(index);

@@ -74,6 +74,13 @@ export class Board implements VirtualDevice {
   clockOffsetMs = 0;
   /** Model time of the last boot (/proc/uptime counts from here). */
   protected bootedAtModelMs = 0;
+  /**
+   * The kernel is wedged (a `hang` or `oops` fault): SSH still accepts, but no command
+   * returns and running ones print nothing more. Power loss clears it, unless the fault
+   * holds it until `hungUntilModelMs` (a board that hangs again at every boot).
+   */
+  hung = false;
+  hungUntilModelMs = 0;
 
   constructor(
     readonly name: string,
@@ -213,6 +220,7 @@ export class Board implements VirtualDevice {
    * they hold (loaded modules...). Dropping SSH connections is the server's part.
    */
   reboot(): void {
+    this.hung = this.world.sched.now() < this.hungUntilModelMs;
     this.procs.clear();
     this.traffic.clear();
     for (const path of [...this.files.keys()]) {

@@ -52,6 +52,8 @@ export interface HwsimLabEndpoints {
   devices: Record<string, { host: string; port: number; hostKeyFingerprint: string }>;
   attenuators: Record<string, { host: string; port: number; httpPort: number; telnetPort: number | null }>;
   power: Record<string, { host: string; port: number }>;
+  /** No serial consoles on the VM: its devices share one kernel (the lab has no UART per device). */
+  console?: Record<string, { host: string; port: number }>;
 }
 
 export interface HwsimLab {

@@ -6,7 +6,8 @@
  * session's output to close), `exit-status`, or `exit-signal` when the status is
  * 128 + n and signal n was delivered to the session (6.10); then the channel closes.
  * Channel close or connection drop aborts the command and its attached jobs, and the
- * channel is closed whatever the command does.
+ * channel is closed whatever the command does. On a wedged board (`device.hung`) the
+ * command does not run at all, and a running one prints nothing more and never ends.
  */
 import type { ServerChannel } from 'ssh2';
 import { channelInput, channelWriter } from './channel-io.ts';
@@ -42,9 +43,10 @@ export function runExecRequest(r: ExecRequest): void {
     for (const l of signalListeners) l(name);
   });
   const stdin = channelInput(channel, ctl.signal);
+  // A wedged board: what its commands print never reaches the wire.
   const io: ProcessIO = {
-    stdout: { write: (d) => out.stdout(d) },
-    stderr: { write: (d) => out.stderr(d) },
+    stdout: { write: (d) => void (device.hung || out.stdout(d)) },
+    stderr: { write: (d) => void (device.hung || out.stderr(d)) },
     readStdin: () => stdin.read(),
     stdinChunks: () => stdin.chunks(),
     onSignal: (l) => signalListeners.push(l),
@@ -62,6 +64,8 @@ export function runExecRequest(r: ExecRequest): void {
   const finish = (status: number): void => {
     live.delete(ctl);
     if (out.closed) return;
+    // Never returns while wedged: the channel stays open until the client or the power gives up.
+    if (device.hung) return;
     const sig = signalForStatus(status);
     if (sig !== undefined && signals.has(sig)) channel.exit(sig, false, '');
     else channel.exit(status);
@@ -69,6 +73,7 @@ export function runExecRequest(r: ExecRequest): void {
     channel.end();
   };
   const state: ShellState = { lastStatus: 0 };
+  if (device.hung) return;
   Promise.resolve(pay(r.costs?.start(['sh'])))
     .then(() => runCommandLine(r.command, device, io, state, { costs: r.costs }))
     .then(async (status) => {

@@ -27,6 +27,8 @@ export interface ProcessIO {
 
 export interface VirtualDevice {
   readonly name: string;
+  /** A wedged kernel: commands are accepted and never return, running ones fall silent (SSH itself still answers). */
+  readonly hung?: boolean;
   /** Run one simple command; resolves with its exit status. Unknown command: write `sh: NAME: not found` to stderr and return 127. */
   run(argv: string[], io: ProcessIO): Promise<number>;
   /** The device's small in-memory filesystem (for redirections, cat, uploads). */

@@ -13,6 +13,8 @@ export interface EndpointOverrides {
   attenuators?: Record<string, { host: string; port?: number; httpPort?: number; telnetPort?: number | null }>;
   /** Per device: its power switch. */
   power?: Record<string, { host: string; port: number }>;
+  /** Per device: its console server port. */
+  console?: Record<string, { host: string; port: number }>;
 }
 
 export interface ProvisionRequest {

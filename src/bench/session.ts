@@ -2,7 +2,7 @@
  * The live bench (labgrid's "target"): one SSH connection per device, each device's
  * role driver (the client's Station, the APs' AccessPoint, chosen by the inventory's
  * `driver:` through controllers/drivers.ts), the attenuators on each AP's path, the
- * power switches, the station's association events, and the bench clock. Strategies
+ * power switches, the serial consoles (capturing for as long as the session is open), the station's association events, and the bench clock. Strategies
  * (the roam cycle, flashing) work on this; they never open connections themselves.
  */
 import { BenchError } from '../errors.ts';
@@ -11,8 +11,8 @@ import { createAttenuator } from '../controllers/attenuator/registry.ts';
 import { SharedAttenuatorUnit } from '../controllers/attenuator/shared-unit.ts';
 import type { Attenuator } from '../controllers/attenuator/types.ts';
 import { BenchClock } from '../controllers/bench-clock.ts';
-import { accessPointDrivers, powerSwitchDrivers, stationDrivers } from '../controllers/drivers.ts';
-import type { AccessPoint, AssociationEvent, EventStream, PowerSwitch, Station } from '../controllers/roles.ts';
+import { accessPointDrivers, consoleDrivers, powerSwitchDrivers, stationDrivers } from '../controllers/drivers.ts';
+import type { AccessPoint, AssociationEvent, Console, EventStream, PowerSwitch, Station } from '../controllers/roles.ts';
 import { SshDevice, type SshConnectOptions } from '../controllers/ssh/ssh-device.ts';
 import { AP_NAMES, DEVICE_NAMES, attenuatorUnitKey, parseAddress, type ApName, type AttenuatorSpec, type Bench, type DeviceName } from '../inventory/schema.ts';
 import type { EndpointOverrides, ProvisionedBench } from './provision.ts';
@@ -33,6 +33,8 @@ export interface SessionOptions {
   overrides?: EndpointOverrides;
   timeScale: number;
   log?: (m: string) => void;
+  /** Told each device's console output as it arrives (the run folder's console-<device>.log). */
+  consoleOutput?: (device: DeviceName, text: string) => void;
 }
 
 export class BenchSession {
@@ -53,6 +55,8 @@ export class BenchSession {
     readonly paths: Record<ApName, PathAttenuator[]>,
     readonly power: Partial<Record<DeviceName, PowerSwitch>>,
     private readonly connectOptions: Record<DeviceName, SshConnectOptions>,
+    /** The serial consoles of the devices that have one (capturing from when the session opened). */
+    readonly consoles: Partial<Record<DeviceName, Console>> = {},
   ) {
     this.aps = { ap1: this.accessPointFor('ap1', devices.ap1), ap2: this.accessPointFor('ap2', devices.ap2) };
     this.station = this.stationFor(devices.client);
@@ -89,11 +93,14 @@ export class BenchSession {
       throw err;
     }
     const devices = Object.fromEntries(DEVICE_NAMES.map((n, i) => [n, (settled[i] as PromiseFulfilledResult<SshDevice>).value])) as Record<DeviceName, SshDevice>;
+    let consoles: Partial<Record<DeviceName, Console>> = {};
     try {
       const byName = Object.fromEntries(DEVICE_NAMES.map((n, i) => [n, connectOpts[i]])) as Record<DeviceName, SshConnectOptions>;
-      return new BenchSession(bench, clock, devices, attenuatorPaths(bench, opts.overrides), powerSwitches(bench, opts.overrides), byName);
+      consoles = serialConsoles(bench, opts.overrides, opts.consoleOutput);
+      await Promise.all(Object.values(consoles).map((c) => c!.start()));
+      return new BenchSession(bench, clock, devices, attenuatorPaths(bench, opts.overrides), powerSwitches(bench, opts.overrides), byName, consoles);
     } catch (err) {
-      await Promise.allSettled(Object.values(devices).map((d) => d.close()));
+      await Promise.allSettled([...Object.values(devices).map((d) => d.close()), ...Object.values(consoles).map((c) => c?.close())]);
       throw err;
     }
   }
@@ -140,6 +147,16 @@ export class BenchSession {
     const r = await this.devices[name].exec('cat /proc/uptime', { timeoutMs: this.bench.devices[name].commandTimeoutS * 1000 }).catch(() => null);
     const up = Number(r?.stdout.trim().split(/\s+/)[0]);
     return r?.exitCode === 0 && Number.isFinite(up) ? this.clock.now() - up * 1000 : null;
+  }
+
+  /**
+   * Does the device still run commands? `cat /proc/uptime` within `timeoutMs` (default:
+   * its command timeout). A wedged board accepts SSH and never answers: false.
+   */
+  async answers(name: DeviceName, timeoutMs = this.bench.devices[name].commandTimeoutS * 1000): Promise<boolean> {
+    if (!this.devices[name].connected) return false;
+    const r = await this.devices[name].exec('cat /proc/uptime', { timeoutMs }).catch(() => null);
+    return r !== null && r.exitCode === 0 && /^\d/.test(r.stdout);
   }
 
   /** Devices whose SSH connection is gone. */
@@ -192,6 +209,7 @@ export class BenchSession {
       await p.driver.close().catch(() => {});
     }
     await Promise.allSettled(Object.values(this.power).map((s) => s?.close()));
+    await Promise.allSettled(Object.values(this.consoles).map((c) => c?.close()));
     await Promise.allSettled(Object.values(this.devices).map((d) => d.close()));
     const prov = this.provisioned;
     this.provisioned = null;
@@ -252,6 +270,19 @@ function powerSwitches(bench: Bench, overrides: EndpointOverrides | undefined): 
     const password = p.passwordEnv ? process.env[p.passwordEnv] : undefined;
     const credentials = username !== undefined || password !== undefined ? { username: username ?? '', password: password ?? '' } : undefined;
     out[name] = powerSwitchDrivers.create(p.driver, { name, host: addr.host, port: addr.port, outlet: p.outlet, credentials }, name);
+  }
+  return out;
+}
+
+/** The serial console of every device that has one (not connected yet; the password from the environment). */
+function serialConsoles(bench: Bench, overrides: EndpointOverrides | undefined, output?: (device: DeviceName, text: string) => void): Partial<Record<DeviceName, Console>> {
+  const out: Partial<Record<DeviceName, Console>> = {};
+  for (const name of DEVICE_NAMES) {
+    const c = bench.devices[name].console;
+    if (!c) continue;
+    const addr = overrides?.console?.[name] ?? parseAddress(c.address);
+    const password = c.passwordEnv ? process.env[c.passwordEnv] : undefined;
+    out[name] = consoleDrivers.create(c.driver, { name, host: addr.host, port: addr.port, user: c.user, password, onOutput: output ? (t) => output(name, t) : undefined }, name);
   }
   return out;
 }

@@ -65,6 +65,7 @@ export async function labUp(o: LabUpOptions): Promise<number> {
     const telnet = a.telnetPort ? `telnet ${a.host} ${a.telnetPort}` : '';
     text(`  ${att.padEnd(7)} ${[http, telnet].filter(Boolean).join('   ')}\n`);
   }
+  for (const [dev, c] of Object.entries(e.console ?? {})) text(`  ${`${dev}`.padEnd(7)} console: ${bench.devices[dev as 'ap1'].console?.driver === 'ser2net-tcp' ? 'nc' : 'telnet'} ${c.host} ${c.port}${e.power?.[dev] ? `   power: http://${e.power[dev].host}:${e.power[dev].port}/` : ''}\n`);
   if (o.writeInventory) {
     // The same bench, pointing at the running rig, no longer started in-process.
     // Units are written in the older form (model, protocol and address on each attenuator):
@@ -75,7 +76,10 @@ export async function labUp(o: LabUpOptions): Promise<number> {
     const devices = Object.fromEntries(
       Object.entries(bench.devices).map(([n, d]) => {
         const auth = d.auth.method === 'keyFile' ? { keyFile: d.auth.keyFile } : d.auth.method === 'password' ? { passwordEnv: d.auth.passwordEnv } : { agent: true };
-        return [n, { ...d, auth, host: e.devices[n].host, port: e.devices[n].port, hostKeyFingerprint: e.devices[n].hostKeyFingerprint }];
+        // Its power outlet and console at the running rig's ports.
+        const power = d.power && e.power?.[n] ? { power: { ...d.power, address: `${e.power[n].host}:${e.power[n].port}` } } : {};
+        const console = d.console && e.console?.[n] ? { console: { ...d.console, address: `${e.console[n].host}:${e.console[n].port}` } } : {};
+        return [n, { ...d, ...power, ...console, auth, host: e.devices[n].host, port: e.devices[n].port, hostKeyFingerprint: e.devices[n].hostKeyFingerprint }];
       }),
     );
     const attenuators = Object.fromEntries(

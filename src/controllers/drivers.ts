@@ -1,7 +1,7 @@
 /**
  * The device-role registries (roles.ts) and the built-in drivers, one registration
- * line each. The inventory names a driver per device (`driver: madwifi`) and per power
- * outlet (`power: { driver: gude, ... }`). Attenuators have their own registry
+ * line each. The inventory names a driver per device (`driver: madwifi`), per power
+ * outlet (`power: { driver: gude, ... }`) and per console (`console: { driver: ser2net-telnet, ... }`). Attenuators have their own registry
  * (attenuator/registry.ts): they are chosen by model prefix and protocol.
  */
 import { DriverRegistry } from './driver-registry.ts';
@@ -10,10 +10,12 @@ import { MadwifiStation } from './madwifi/station.ts';
 import { Nl80211AccessPoint } from './nl80211/access-point.ts';
 import { Nl80211Station } from './nl80211/station.ts';
 import { GudeHttpPowerSwitch, type PowerSwitchSpec } from './power/gude-http.ts';
-import type { AccessPoint, PowerSwitch, Station } from './roles.ts';
+import { Ser2netConsole, type ConsoleSpec } from './console/ser2net-console.ts';
+import type { AccessPoint, Console, PowerSwitch, Station } from './roles.ts';
 import type { DeviceShell } from './ssh/types.ts';
 
 export type { PowerSwitchSpec } from './power/gude-http.ts';
+export type { ConsoleSpec } from './console/ser2net-console.ts';
 
 /** What a station or AP driver is built from: the device's connection and its inventory entry. */
 export interface RadioDriverSpec {
@@ -31,9 +33,12 @@ export interface RadioDriverSpec {
 export const stationDrivers = new DriverRegistry<RadioDriverSpec, Station>('station driver');
 export const accessPointDrivers = new DriverRegistry<RadioDriverSpec, AccessPoint>('access point driver');
 export const powerSwitchDrivers = new DriverRegistry<PowerSwitchSpec, PowerSwitch>('power switch driver');
+export const consoleDrivers = new DriverRegistry<Omit<ConsoleSpec, 'mode'>, Console>('console driver');
 
 stationDrivers.register('madwifi', (s) => new MadwifiStation(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
 stationDrivers.register('nl80211', (s) => new Nl80211Station(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs, events: s.events }));
 accessPointDrivers.register('madwifi', (s) => new MadwifiAccessPoint(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
 accessPointDrivers.register('nl80211', (s) => new Nl80211AccessPoint(s.shell, { iface: s.iface, radio: s.radio, bridge: s.bridge, commandTimeoutMs: s.commandTimeoutMs }));
 powerSwitchDrivers.register('gude', (s) => new GudeHttpPowerSwitch(s));
+consoleDrivers.register('ser2net-tcp', (s) => new Ser2netConsole({ ...s, mode: 'raw' }));
+consoleDrivers.register('ser2net-telnet', (s) => new Ser2netConsole({ ...s, mode: 'telnet' }));

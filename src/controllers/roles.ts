@@ -129,9 +129,15 @@ export interface PowerSwitch {
 export interface Console {
   readonly name: string;
   readonly driver: string;
-  /** Everything the console printed since the capture started (boot log, oopses). */
+  /** Connect; the capture runs from here until close(). */
+  start(): Promise<void>;
+  /** Everything the console printed since the capture started (boot log, oopses), as far as memory holds it. */
   captured(): string;
-  /** Log in if needed and run one command on the console. */
+  /** Characters printed since the capture started: a mark for capturedSince(). */
+  readonly capturedChars: number;
+  /** What the console printed after `mark`. */
+  capturedSince(mark: number): string;
+  /** Log in if needed and run one command on the console (stdout and stderr merged; `timedOut` when no prompt or no end came). */
   run(command: string, timeoutMs: number): Promise<ExecResult>;
   close(): Promise<void>;
 }

@@ -13,5 +13,7 @@ export const FAULT_KINDS = [
   'never-roam', // the client does not roam (roam check off) for one cycle
   'clock-jump', // a board's wall clock jumps (ntpdate, RTC reset)
   'arp-stall', // the station's ARP entry is lost at its next join: pings wait for the ARP retry a second later
+  'hang', // a board's kernel wedges: SSH accepts, commands never return (until power-cycled)
+  'oops', // a kernel oops in the board's wireless driver (ath_pci) on its console, then it hangs
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -218,12 +218,25 @@ export const PowerSchema = z.strictObject({
   passwordEnv: str(ENV_NAME_RE, ENV_EXPECT).optional(),
 });
 
+/** The board's serial console through a console server (ser2net), for the capture and for logging in when SSH is gone. */
+export const ConsoleSchema = z.strictObject({
+  /** ser2net-tcp (a raw TCP port) or ser2net-telnet (telnet, RFC 2217 where offered); the rig lists the supported ones when it does not know it. */
+  driver: str(DRIVER_NAME_RE, DRIVER_EXPECT),
+  address: str(ADDRESS_RE, ADDRESS_EXPECT).refine((a) => (splitAddress(a)?.port ?? 0) <= 65535, msg(ADDRESS_EXPECT)),
+  /** Login name at the console's `login:` prompt (default root). */
+  user: str(USER_RE, 'expected a user name ([a-z_][a-z0-9_-]*, at most 32)').optional(),
+  /** NAME of the environment variable holding the console login's password. */
+  passwordEnv: str(ENV_NAME_RE, ENV_EXPECT).optional(),
+});
+
 /** Fields shared by APs and the client: how to reach the board over SSH. */
 const deviceFields = {
   /** Which implementation drives the board's radio (the station or access point role). */
   driver: str(DRIVER_NAME_RE, DRIVER_EXPECT).default('madwifi'),
   /** Its power outlet, when the lab has a network power switch. */
   power: PowerSchema.optional(),
+  /** Its serial console, when the lab has a console server. */
+  console: ConsoleSchema.optional(),
   host: str(HOST_RE, HOST_EXPECT),
   port: intIn(0, 65535, PORT_EXPECT),
   user: str(USER_RE, 'expected a user name ([a-z_][a-z0-9_-]*, at most 32)'),
@@ -646,6 +659,9 @@ export const BenchSchema = BenchObjectSchema.superRefine((b, ctx) => {
     if (dev.power && (splitAddress(dev.power.address)?.port ?? 1) === 0 && !isVirtual) {
       ctx.addIssue({ code: 'custom', path: ['devices', name, 'power', 'address'], message: ADDRESS_EXPECT });
     }
+    if (dev.console && (splitAddress(dev.console.address)?.port ?? 1) === 0 && !isVirtual) {
+      ctx.addIssue({ code: 'custom', path: ['devices', name, 'console', 'address'], message: ADDRESS_EXPECT });
+    }
   }
 
   checkAttenuators(b, isVirtual, ctx);
@@ -723,6 +739,7 @@ export type ApWireless = z.output<typeof ApWirelessSchema>;
 export type ClientWireless = z.output<typeof ClientWirelessSchema>;
 export type SshAlgorithmsSpec = z.output<typeof SshAlgorithmsSchema>;
 export type PowerSpec = z.output<typeof PowerSchema>;
+export type ConsoleInventorySpec = z.output<typeof ConsoleSchema>;
 export type AttenuatorSpec = Bench['attenuators'][string];
 export type AttenuatorUnitSpec = z.output<typeof AttenuatorUnitSchema>;
 export type Traffic = z.output<typeof TrafficSchema>;

@@ -120,6 +120,8 @@ function recordFrom(raw: unknown, i: number, warnings: string[]): RoamRecord {
     timestampSource: TimestampSourceSchema.catch('none').parse(o.timestampSource),
     valid,
     invalidReason: valid ? null : invalidReason,
+    ...(o.kernelEvents ? { kernelEvents: o.kernelEvents } : {}),
+    ...(o.recovery ? { recovery: o.recovery } : {}),
   };
 }
 

@@ -50,6 +50,16 @@ export class RunFolder {
     writeSync(fd, line + '\n');
   }
 
+  /** Raw text as it comes (a console capture: console-<device>.log), appended, not fsync'ed. */
+  appendText(name: string, text: string): void {
+    let fd = this.logs.get(name);
+    if (fd === undefined) {
+      fd = openSync(join(this.dir, name), 'a');
+      this.logs.set(name, fd);
+    }
+    writeSync(fd, text);
+  }
+
   /** A whole JSON file, written atomically with fsync. */
   writeJson(name: string, value: unknown): void {
     writeFileAtomic.sync(join(this.dir, name), JSON.stringify(value, null, 2) + '\n');

@@ -9,7 +9,7 @@
  *   roams.jsonl       RoamRecord      one line per roam, appended and fsync'ed as it ends
  *   timeline.jsonl    TimelineSample  attenuation and signal per ramp step
  *   summary.json      RunSummary      written whole at the end
- *   ping.log, events.log, recovery.log, ground-truth.jsonl: raw logs
+ *   ping.log, events.log, recovery.log, ground-truth.jsonl, console-<device>.log: raw logs
  */
 import { z } from 'zod';
 
@@ -19,6 +19,20 @@ const numberMap = z.record(z.string(), finite);
 
 /** Where a roam's times come from: the ping's own -D stamps, arrival at the rig, or nowhere. */
 export const TimestampSourceSchema = z.enum(['ping', 'arrival', 'none']);
+
+/** A kernel oops, panic or watchdog a device's serial console printed during a roam (or its recovery). */
+export const KernelEventRecordSchema = z.object({
+  device: z.string(),
+  kind: z.enum(['oops', 'panic', 'watchdog']),
+  /** One line: `Unable to handle kernel paging request at virtual address 0000000c`. */
+  title: z.string(),
+  /** Where it faulted (`ath_tx_start+0x3c8/0x1790`), when the text says. */
+  where: z.string().nullable(),
+  module: z.string().nullable(),
+  /** The console's text of it, as printed. */
+  text: z.string(),
+});
+export type KernelEventRecord = z.infer<typeof KernelEventRecordSchema>;
 
 /** One roam, as measured by the rig (one line of roams.jsonl). */
 export const RoamRecordSchema = z.object({
@@ -80,6 +94,10 @@ export const RoamRecordSchema = z.object({
   timestampSource: TimestampSourceSchema,
   valid: z.boolean(),
   invalidReason: z.string().nullable(),
+  /** Kernel oopses, panics and watchdogs the consoles showed during this roam or its recovery (absent: none, or no consoles). */
+  kernelEvents: z.array(KernelEventRecordSchema).optional(),
+  /** What the recovery after this roam did, rung by rung in words (absent: no recovery). */
+  recovery: z.array(z.string()).optional(),
 });
 export type RoamRecord = z.infer<typeof RoamRecordSchema>;
 

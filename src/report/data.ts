@@ -157,6 +157,10 @@ export interface RoamColumns {
   reason: number[];
   /** 1 when a valid roam lost more than its variant's maxLostPerRoam. */
   over: number[];
+  /** Kernel oopses, panics, watchdogs the consoles showed (one text per roam: `device kind: title` and the console's text), -1 none. */
+  kernel?: number[];
+  /** What the recovery after the roam did (`client hung; client power-cycled`), -1 none. */
+  recovery?: number[];
 }
 
 export interface ReportData {

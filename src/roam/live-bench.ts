@@ -8,12 +8,13 @@ import { openBench } from '../bench/open.ts';
 import type { Provisioner } from '../bench/provision.ts';
 import type { ApName, BenchSession } from '../bench/session.ts';
 import { accessPointSettings, stationSettings } from '../bench/settings.ts';
+import { describeKernelEvent, findKernelEvents } from '../controllers/console/kernel-events.ts';
 import { detectPing, pingArgv, PingStream, type PingCapabilities } from '../controllers/ping/remote.ts';
 import { BenchError, RigError, describeError } from '../errors.ts';
 import { flashSession, identifySession, madwifiDevices } from '../flash/session.ts';
 import { AP_NAMES, DEVICE_NAMES, type Bench } from '../inventory/schema.ts';
 import type { RunFolder } from '../record/run-folder.ts';
-import type { RoamRecord, RunPlan, RunSummary } from '../record/schema.ts';
+import type { KernelEventRecord, RoamRecord, RunPlan, RunSummary } from '../record/schema.ts';
 import { runCycle } from './cycle.ts';
 import { emptyRecord } from './record.ts';
 import { recoverBench } from './recovery.ts';
@@ -44,6 +45,11 @@ export class LiveBench {
   readonly devices: Record<string, { variant: string; banner: string | null }> = {};
   /** Index of the next roam (the ping restarted for it counts loss from there). */
   nextIndex = 1;
+  /** Set when the recovery after a roam failed: the run writes that roam's record, then ends (exit 3). */
+  failure: BenchError | null = null;
+  /** Per console: how far its capture has been searched for kernel events. */
+  private readonly consoleMarks: Partial<Record<string, number>> = {};
+  private variant = '';
 
   constructor(
     private readonly bench: Bench,
@@ -71,7 +77,13 @@ export class LiveBench {
       timeScale: plan.timeScale,
       groundTruthFile: this.folder.groundTruthFile,
       log: this.opts.log,
+      // Each board's console, captured for the whole run.
+      consoleOutput: (device, text) => this.folder.appendText(`console-${device}.log`, text),
     }));
+    for (const [name, c] of Object.entries(s.consoles)) {
+      this.consoleMarks[name] = c!.capturedChars;
+      this.folder.appendText(`console-${name}.log`, ''); // one file per console, even while it says nothing
+    }
     this.checkAbort();
     this.attenuators = await s.identifyAttenuators();
     await s.anchorClock();
@@ -156,6 +168,7 @@ export class LiveBench {
   /** One roam, from the current AP to the other; a roam the bench broke is invalid, and the bench is recovered. */
   async cycle(index: number, variant: string): Promise<RoamRecord> {
     const s = this.session!;
+    this.variant = variant;
     const from = this.current;
     const to: ApName = from === 'ap1' ? 'ap2' : 'ap1';
     let record: RoamRecord;
@@ -192,20 +205,64 @@ export class LiveBench {
       record.valid = false;
       record.invalidReason = `ssh connection to ${gone.join(', ')} lost during the roam`;
     }
-    if (!record.valid && record.invalidReason !== 'interrupted' && this.needsRecovery(record)) {
+    // What the consoles printed meanwhile: an oops, a panic, a watchdog makes the roam untrustworthy.
+    const kernel = this.kernelEvents();
+    if (kernel.length > 0) {
+      record.kernelEvents = kernel;
+      const said = kernel.map((e) => `${e.device}: ${describeKernelEvent({ ...e, offset: 0, end: 0 })}`).join('; ');
+      record.invalidReason = record.valid ? said : `${said}; ${record.invalidReason}`;
+      record.valid = false;
+    }
+    if (!record.valid && record.invalidReason !== 'interrupted' && (await this.needsRecovery(record))) {
       const lost = s.disconnected();
-      const found = await this.recover(index, record.invalidReason ?? 'unknown');
-      const notes = [...(lost.length ? [`ssh connection to ${lost.join(', ')} lost`] : []), ...found];
+      let found: string[] = [];
+      try {
+        found = await this.recover(index, record.invalidReason ?? 'unknown');
+      } catch (err) {
+        if (!(err instanceof BenchError)) throw err;
+        // The bench did not come back: this roam is recorded with why, then the run ends.
+        this.failure = err;
+        found = [`bench did not recover: ${describeError(err)}`];
+      }
+      record.recovery = found;
+      const late = this.kernelEvents();
+      if (late.length > 0) record.kernelEvents = [...(record.kernelEvents ?? []), ...late];
+      const notes = [...(lost.length ? [`ssh connection to ${lost.join(', ')} lost`] : []), ...late.map((e) => `${e.device}: ${describeKernelEvent({ ...e, offset: 0, end: 0 })}`), ...found];
       const extra = notes.filter((n) => !record.invalidReason?.includes(n));
-      if (extra.length) record.invalidReason = `${extra.join('; ')}; ${record.invalidReason}`;
+      if (extra.length) record.invalidReason = printable(`${extra.join('; ')}; ${record.invalidReason}`);
     }
     return record;
   }
 
-  /** After an invalid roam: is anything on the bench broken that the next roam needs? */
-  private needsRecovery(record: RoamRecord): boolean {
+  /** Kernel oopses, panics and watchdogs each console printed since it was last searched. */
+  private kernelEvents(): KernelEventRecord[] {
+    const out: KernelEventRecord[] = [];
+    for (const [name, c] of Object.entries(this.session?.consoles ?? {})) {
+      if (!c) continue;
+      const from = this.consoleMarks[name] ?? 0;
+      const text = c.capturedSince(from);
+      const events = findKernelEvents(text);
+      // Keep an unfinished oops for the next look (the board may still be printing it).
+      const last = events.at(-1);
+      const unfinished = last !== undefined && last.kind === 'oops' && text.slice(last.end).trim() === '' && !/(^|\n)(\[[^\]]*\] *)?Code:/.test(last.text);
+      const done = unfinished ? events.slice(0, -1) : events;
+      for (const e of done) out.push({ device: name, kind: e.kind, title: e.title, where: e.where, module: e.module, text: e.text.replace(/\r/g, '') });
+      this.consoleMarks[name] = unfinished ? from + last.offset : c.capturedChars;
+    }
+    return out;
+  }
+
+  /**
+   * After an invalid roam: is anything on the bench broken that the next roam needs? A
+   * lost connection, a stopped stream, a failure the reason names, or a device that no
+   * longer answers a command (a wedged board accepts SSH and says nothing).
+   */
+  private async needsRecovery(record: RoamRecord): Promise<boolean> {
     const s = this.session!;
-    return s.disconnected().length > 0 || !s.eventsRunning || this.pingDeath !== null || /attenuator|clock|ssh|command|timed out/i.test(record.invalidReason ?? '');
+    if (s.disconnected().length > 0 || !s.eventsRunning || this.pingDeath !== null || (record.kernelEvents?.length ?? 0) > 0) return true;
+    if (/attenuator|clock|ssh|command|timed out/i.test(record.invalidReason ?? '')) return true;
+    const answers = await Promise.all(DEVICE_NAMES.map((n) => s.answers(n)));
+    return answers.some((a) => !a);
   }
 
   private async recover(index: number, why: string): Promise<string[]> {
@@ -217,6 +274,7 @@ export class LiveBench {
       attenuation: this.attenuation,
       bootTimes: this.bootTimes,
       current: this.current,
+      variant: this.variant,
       signal: this.opts.signal,
       log: (m: string): void => {
         this.opts.log?.(m);

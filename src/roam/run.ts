@@ -135,6 +135,8 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
           opts.onProgress?.({ kind: 'roam', record, done: records.length, total });
           // A long run's memory, for soaks: what the process holds (rss) and what is live (heapUsed).
           if (records.length % 1000 === 0) runLog.info('memory', { roams: records.length, ...process.memoryUsage() });
+          // A board that did not come back: its roam is written, then the run ends (exit 3).
+          if (live.failure) throw live.failure;
         }
         if (opts.signal?.aborted) break;
       }

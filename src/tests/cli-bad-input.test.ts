@@ -206,6 +206,9 @@ describe('rig roam: an unreachable device exits 3 naming it', () => {
         doc.setIn(['benches', 'virtual', 'devices', d, 'connectTimeoutS'], 1);
         // a pinned host key (any: the connection never gets that far), or the rig refuses to connect at all
         doc.setIn(['benches', 'virtual', 'devices', d, 'hostKeyFingerprint'], `SHA256:${'A'.repeat(43)}`);
+        // A real bench's PDU and console server have real ports too (closed ones here).
+        doc.setIn(['benches', 'virtual', 'devices', d, 'power', 'address'], `127.0.0.1:${port}`);
+        doc.setIn(['benches', 'virtual', 'devices', d, 'console', 'address'], `127.0.0.1:${port}`);
       }
       doc.setIn(['benches', 'virtual', 'attenuators', 'att1', 'address'], `127.0.0.1:${port}`);
       doc.setIn(['benches', 'virtual', 'attenuators', 'att2', 'address'], `127.0.0.1:${port2}`);

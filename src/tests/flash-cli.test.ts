@@ -69,7 +69,18 @@ describe('rig flash (CLI)', () => {
       const { virtual: _v, ...rest } = bench;
       void _v;
       const devices = Object.fromEntries(
-        Object.entries(bench.devices).map(([n, d]) => [n, { ...d, auth: { keyFile: d.auth.method === 'keyFile' ? d.auth.keyFile : '' }, host: e.devices[n].host, port: e.devices[n].port, hostKeyFingerprint: e.devices[n].hostKeyFingerprint }]),
+        Object.entries(bench.devices).map(([n, d]) => [
+          n,
+          {
+            ...d,
+            ...(d.power ? { power: { ...d.power, address: `${e.power[n].host}:${e.power[n].port}` } } : {}),
+            ...(d.console ? { console: { ...d.console, address: `${e.console[n].host}:${e.console[n].port}` } } : {}),
+            auth: { keyFile: d.auth.method === 'keyFile' ? d.auth.keyFile : '' },
+            host: e.devices[n].host,
+            port: e.devices[n].port,
+            hostKeyFingerprint: e.devices[n].hostKeyFingerprint,
+          },
+        ]),
       );
       const attenuators = Object.fromEntries(Object.entries(bench.attenuators).map(([n, a]) => [n, { ...a, address: `${e.attenuators[n].host}:${e.attenuators[n].httpPort}` }]));
       const file = join(dir, 'running-rig.yaml');

@@ -249,7 +249,12 @@ describe('rig lab up --for', () => {
     const dir = tempDir();
     const inv = inventoryCopy(dir, (doc) => {
       doc.deleteIn(['benches', 'virtual', 'virtual']);
-      for (const d of ['ap1', 'ap2', 'client']) doc.setIn(['benches', 'virtual', 'devices', d, 'port'], 22);
+      for (const d of ['ap1', 'ap2', 'client']) {
+        doc.setIn(['benches', 'virtual', 'devices', d, 'port'], 22);
+        // A real bench's PDU and console server have real ports too.
+        doc.setIn(['benches', 'virtual', 'devices', d, 'power', 'address'], '127.0.0.1:80');
+        doc.setIn(['benches', 'virtual', 'devices', d, 'console', 'address'], '127.0.0.1:3001');
+      }
       doc.setIn(['benches', 'virtual', 'attenuators', 'att1', 'address'], '127.0.0.1:80');
       doc.setIn(['benches', 'virtual', 'attenuators', 'att2', 'address'], '127.0.0.1:81');
     });

@@ -136,7 +136,7 @@ describe('the nl80211 station on the virtual bench', () => {
     const inv = inventoryCopy(tempDir(), (doc) => {
       doc.setIn(['benches', 'virtual', 'devices', 'client', 'driver'], 'nl80211');
       doc.setIn(['benches', 'virtual', 'devices', 'client', 'wireless'], doc.createNode({ interface: 'wlan0', radio: 'phy0' }));
-      doc.setIn(['benches', 'virtual', 'devices', 'client', 'power'], { driver: 'gude', address: '127.0.0.1:0', outlet: 1 });
+      doc.setIn(['benches', 'virtual', 'devices', 'client', 'power'], { driver: 'gude', address: '127.0.0.1:0', outlet: 3 }); // the shipped bench's outlets: ap1 1, ap2 2, client 3
     });
     const { bench } = selectBench(await loadInventory(inv), 'virtual');
     session = await openBench(bench, { provision: provisionBench, timeScale: 100 });

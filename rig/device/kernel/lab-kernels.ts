@@ -28,6 +28,8 @@ export interface LabKernelOptions {
   bootMs?: number;
   /** Where the flash images are (default: the repository's firmware/virtual). */
   imagesDir?: string;
+  /** Told when a board's power goes (false) and when it has booted again (true): its serial console follows. */
+  power?: (device: string, up: boolean) => void;
 }
 
 /**
@@ -84,9 +86,13 @@ function boardHooks(o: LabKernelOptions, name: string, board: Board, isClient: b
     powerDown: () => {
       o.ssh[name]?.setRefusing(true);
       o.ssh[name]?.dropConnections();
+      o.power?.(name, false);
     },
     rebooted: () => (board as Board & { powerCycle?: () => void }).powerCycle?.(),
-    powerUp: () => o.ssh[name]?.setRefusing(false),
+    powerUp: () => {
+      o.ssh[name]?.setRefusing(false);
+      o.power?.(name, true);
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 /**
  * The roam detail panel under the timeline: the chosen roam's times,
- * attenuation, signal, outage split, lost and late sequence numbers, with
+ * attenuation, signal, outage split, lost and late sequence numbers, the
+ * recovery after it and what the boards' consoles showed (an oops's text), with
  * buttons to zoom the timeline to its whole cycle or to just around the roam.
  */
 import { append, clear, h, type Child } from './dom.ts';
@@ -54,7 +55,9 @@ function detailContent(view: ReportView, r: Row): Child[] {
       kv('late seqs', r.lateSeqs ? `${r.lateSeqs} · ${lateText(r)}` : 'none'),
       kv('seq window', `${r.seqFrom}–${r.seqTo}`),
       kv('times from', r.src),
+      ...(r.recovery ? kv('recovery', r.recovery) : []),
     ),
+    ...(r.kernel ? [h('div', { class: 'kernel' }, h('b', null, 'Console (kernel)'), h('pre', { class: 'console' }, r.kernel))] : []),
   ];
 }
 

@@ -39,6 +39,10 @@ export interface Row {
   valid: boolean;
   reason: string | null;
   over: boolean;
+  /** What the consoles showed (oops text), when anything. */
+  kernel: string | null;
+  /** What the recovery after the roam did. */
+  recovery: string | null;
   search: string;
 }
 
@@ -80,6 +84,8 @@ export function buildRows(d: ReportData): Row[] {
       valid: c.valid[i] === 1,
       reason: s(c.reason[i]),
       over: c.over[i] === 1,
+      kernel: c.kernel ? s(c.kernel[i]) : null,
+      recovery: c.recovery ? s(c.recovery[i]) : null,
       search: '',
     };
     r.search = [r.index, r.variant, r.direction, r.from, r.to ?? '', r.reason ?? '', r.lostSeqs].join(' ').toLowerCase();

@@ -24,6 +24,7 @@ export function buildRoamColumns(run: RunData, t0: number, windows: RoamWindow[]
     index: [], variant: [], direction: [], from: [], to: [], tStart: [], tLeave: [], tJoin: [], tEnd: [],
     att1: [], att2: [], sigBefore: [], sigAfter: [], lost: [], lostSeqs: [], late: [], lateSeqs: [], lateMax: [], lateAfter: [],
     outage: [], before: [], after: [], afterRes: [], seqFrom: [], seqTo: [], src: [], valid: [], reason: [], over: [],
+    kernel: [], recovery: [],
   };
   recs.forEach((r, i) => {
     cols.index.push(r.index);
@@ -56,6 +57,9 @@ export function buildRoamColumns(run: RunData, t0: number, windows: RoamWindow[]
     cols.reason.push(str(r.valid ? null : r.invalidReason));
     const t = th.get(r.variant);
     cols.over.push(r.valid && t && r.lost > t.maxLostPerRoam ? 1 : 0);
+    const k = r.kernelEvents ?? [];
+    cols.kernel!.push(str(k.length ? k.map((e) => `${e.device} ${e.kind}: ${e.title}${e.where ? ` at ${e.where}` : ''}${e.module ? ` [${e.module}]` : ''}\n${e.text}`).join('\n\n') : null));
+    cols.recovery!.push(str(r.recovery?.length ? r.recovery.join('; ') : null));
   });
   return cols;
 }
