@@ -1,4 +1,5 @@
 import type { VirtualAttenuator } from './attenuator/types.ts';
+import { VirtualRigError } from './errors.ts';
 import { ApBoard } from './device/ap-board.ts';
 import type { Board } from './device/board.ts';
 import { ClientBoard } from './device/client-board.ts';
@@ -23,12 +24,13 @@ const FAULT_EFFECTS: Record<FaultKind, string> = {
   'busybox-ping-exit': 'the ping exits as busybox does on a failed sendto',
   'never-roam': "the client's roam check is off for one cycle",
   'clock-jump': "the device's wall clock jumps",
+  'pdu-stuck': "the device's power switch answers but its relays do not move",
 };
 export const FAULT_KINDS = Object.keys(FAULT_EFFECTS) as FaultKind[];
 
 export interface FaultSpec {
   kind: FaultKind;
-  /** Device for drop-ssh, reboot, clock-jump (default client). */
+  /** Device for drop-ssh, reboot, clock-jump, pdu-stuck (default client). */
   device?: 'ap1' | 'ap2' | 'client';
   /** Attenuator name for the attenuator faults (default: the first). */
   attenuator?: string;
@@ -51,6 +53,7 @@ const DEFAULT_DURATION_S: Partial<Record<FaultKind, number>> = {
   reboot: 20,
   'attenuator-timeout': 600,
   'attenuator-garbage': 100,
+  'pdu-stuck': 3600,
 };
 
 export interface FaultEvent {
@@ -86,6 +89,8 @@ export class FaultInjector {
   readonly injected: FaultEvent[] = [];
   private cycle = 0;
   private pending: FaultSpec[] = [];
+  /** Per device: the virtual power switch feeding it (set by the lab when the bench has power outlets). */
+  pdus: Record<string, { setFault(fault: 'stuck' | null): void }> = {};
 
   constructor(
     private readonly world: World,
@@ -96,6 +101,11 @@ export class FaultInjector {
 
   /** Faults for later: by roam (needs cycle markers) or by model time since start. */
   schedule(specs: FaultSpec[]): void {
+    for (const s of specs) {
+      if (s.kind === 'pdu-stuck' && !this.pdus[s.device ?? 'client']) {
+        throw new VirtualRigError(`pdu-stuck: ${s.device ?? 'client'} has no power outlet on this bench (give it power: in the inventory)`, 'E_VIRTUAL_FAULT', 'config');
+      }
+    }
     for (const s of specs) {
       if (s.atRoam !== undefined) this.pending.push(s);
       else this.world.sched.at((s.afterS ?? 5) * 1000, () => this.inject(s));
@@ -160,6 +170,13 @@ export class FaultInjector {
       case 'clock-jump':
         this.boards[device].clockOffsetMs += (spec.jumpS ?? 3600) * 1000;
         break;
+      case 'pdu-stuck': {
+        const pdu = this.pdus[device];
+        if (!pdu) throw new Error(`pdu-stuck: ${device} has no power outlet on this bench (give it power: in the inventory)`);
+        pdu.setFault('stuck');
+        w.sched.after(duration, () => pdu.setFault(null));
+        break;
+      }
     }
   }
 

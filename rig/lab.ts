@@ -194,7 +194,13 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
   }
 
   const faults = new FaultInjector(world, boards, ssh, attenuators);
-  faults.schedule([...(virtual.faults ?? []), ...(opts.faults ?? [])]);
+  faults.pdus = { ...pdus?.unitOf };
+  try {
+    faults.schedule([...(virtual.faults ?? []), ...(opts.faults ?? [])]);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
   let stopped = false;
   return {
     faults,

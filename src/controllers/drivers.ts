@@ -8,11 +8,16 @@ import { DriverRegistry } from './driver-registry.ts';
 import { MadwifiAccessPoint } from './madwifi/access-point.ts';
 import { MadwifiStation } from './madwifi/station.ts';
 import { Nl80211Station } from './nl80211/station.ts';
-import { GudeHttpPowerSwitch, type PowerSwitchSpec } from './power/gude-http.ts';
+import { GudeHttpPowerSwitch } from './power/gude-http.ts';
+import { LocalCommandPowerSwitch } from './power/local-command.ts';
+import { NetioJsonPowerSwitch } from './power/netio-json.ts';
+import { RestPowerSwitch } from './power/rest.ts';
+import { APC_POWERNET, RARITAN_PDU2, SnmpPowerSwitch } from './power/snmp-outlet.ts';
+import type { PowerSwitchSpec } from './power/spec.ts';
 import type { AccessPoint, PowerSwitch, Station } from './roles.ts';
 import type { DeviceShell } from './ssh/types.ts';
 
-export type { PowerSwitchSpec } from './power/gude-http.ts';
+export type { PowerSwitchSpec } from './power/spec.ts';
 
 /** What a station or AP driver is built from: the device's connection and its inventory entry. */
 export interface RadioDriverSpec {
@@ -31,3 +36,8 @@ stationDrivers.register('madwifi', (s) => new MadwifiStation(s.shell, { iface: s
 stationDrivers.register('nl80211', (s) => new Nl80211Station(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
 accessPointDrivers.register('madwifi', (s) => new MadwifiAccessPoint(s.shell, { iface: s.iface, radio: s.radio, commandTimeoutMs: s.commandTimeoutMs }));
 powerSwitchDrivers.register('gude', (s) => new GudeHttpPowerSwitch(s));
+powerSwitchDrivers.register('netio', (s) => new NetioJsonPowerSwitch(s));
+powerSwitchDrivers.register('apc-snmp', (s) => new SnmpPowerSwitch(APC_POWERNET, s));
+powerSwitchDrivers.register('raritan-snmp', (s) => new SnmpPowerSwitch(RARITAN_PDU2, s));
+powerSwitchDrivers.register('rest', (s) => new RestPowerSwitch(s));
+powerSwitchDrivers.register('command', (s) => new LocalCommandPowerSwitch(s));

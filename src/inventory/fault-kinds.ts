@@ -12,5 +12,6 @@ export const FAULT_KINDS = [
   'busybox-ping-exit', // busybox ping exits on a failed sendto
   'never-roam', // the client does not roam (roam check off) for one cycle
   'clock-jump', // a board's wall clock jumps (ntpdate, RTC reset)
+  'pdu-stuck', // a device's power switch answers but does not switch (a welded relay)
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
