@@ -2,7 +2,7 @@
  * The virtual power switches of a bench: for every device whose inventory entry has a
  * `power:` outlet, a virtual PDU of that driver listens where the entry says (port 0:
  * any free port); devices naming the same address share one unit, each on its own
- * outlet. Switching an outlet cuts or restores that board's power (`onSwitch`). The
+ * outlet (at port 0, those naming the same driver). Switching an outlet cuts or restores that board's power (`onSwitch`). The
  * unit requires the credentials the inventory's environment variables hold, when it
  * names any (an SNMP unit: the community, or the v3 user and keys). All or nothing: a
  * unit that fails to start closes those already started.
@@ -67,7 +67,9 @@ export async function startVirtualPdus(
       throw new VirtualRigError(`${device}: the virtual rig has no "${spec.driver}" power switch; it has ${VIRTUAL_PDU_DRIVERS.join(', ')}`, 'E_VIRTUAL_PDU', 'config');
     }
     const address = spec.address ?? '127.0.0.1:0';
-    const unit = byAddress.get(address) ?? { devices: {}, spec };
+    // Port 0 ("any free port"): one unit per kind of switch; a real port: one unit per address.
+    const key = address.endsWith(':0') ? `${spec.driver} ${address}` : address;
+    const unit = byAddress.get(key) ?? { devices: {}, spec };
     if (unit.spec.driver !== spec.driver) {
       throw new VirtualRigError(`${device}: the power switch at ${address} is a ${unit.spec.driver} unit, not ${spec.driver}`, 'E_VIRTUAL_PDU', 'config');
     }
@@ -75,7 +77,7 @@ export async function startVirtualPdus(
       throw new VirtualRigError(`${device}: outlet ${spec.outlet} of the power switch at ${address} already feeds ${unit.devices[spec.outlet]}`, 'E_VIRTUAL_PDU', 'config');
     }
     unit.devices[spec.outlet] = device;
-    byAddress.set(address, unit);
+    byAddress.set(key, unit);
   }
   const units: VirtualPdu[] = [];
   const endpoints: BenchPdus['endpoints'] = {};
@@ -84,7 +86,8 @@ export async function startVirtualPdus(
     await Promise.allSettled(units.map((u) => u.close()));
   };
   try {
-    for (const [address, { devices, spec }] of byAddress) {
+    for (const { devices, spec } of byAddress.values()) {
+      const address = spec.address ?? '127.0.0.1:0';
       const u = await startUnit(spec, {
         host: opts.host,
         port: Number(address.slice(address.lastIndexOf(':') + 1)),

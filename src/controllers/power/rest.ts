@@ -2,7 +2,8 @@
  * A power switch with an HTTP interface of its own (a lab relay board, a smart plug, a
  * vendor not built in): the inventory gives one request per action as URL templates
  * ({outlet} replaced by the outlet number), and how to read the state answer: the whole
- * body, or the value at a dot path into its JSON, matched against onMatch / offMatch.
+ * body, or the value at a dot path into its JSON, matched against onMatch / offMatch
+ * (surrounding white space trimmed).
  * A bearer token (tokenEnv) or basic authentication (usernameEnv / passwordEnv), from
  * the environment. Every switch is read back.
  */
@@ -79,7 +80,7 @@ export class RestPowerSwitch implements PowerSwitch {
 
   async state(): Promise<PowerState> {
     const body = await this.send(this.rest.state);
-    let text = body;
+    let text = body.trim();
     if (this.rest.jsonPath !== undefined) {
       const path = this.fill(this.rest.jsonPath);
       let doc: unknown;
