@@ -248,7 +248,7 @@ describe('shipped inventory.yaml', () => {
     expect(loaded.digest).toBe(createHash('sha256').update(readFileSync(SHIPPED)).digest('hex'));
     expect(loaded.inventory.version).toBe(1);
     expect(loaded.inventory.defaultBench).toBe('virtual');
-    expect(Object.keys(loaded.inventory.benches).sort()).toEqual(['virtual', 'virtual-wpa']);
+    expect(Object.keys(loaded.inventory.benches).sort()).toEqual(['virtual', 'virtual-mixed', 'virtual-wpa']);
   });
 
   it('selects the default bench (virtual, open) with the agreed values', () => {
@@ -457,9 +457,9 @@ describe('selectBench', () => {
   it('without a name, with several benches and no defaultBench, is a ConfigError listing them', async () => {
     const shipped = readFileSync(SHIPPED, 'utf8').replace(/^defaultBench:.*$/m, '');
     const loaded = await loadInventory(writeInventory(shipped));
-    expect(() => selectBench(loaded)).toThrow(/no bench named.*virtual, virtual-wpa/);
+    expect(() => selectBench(loaded)).toThrow(/no bench named.*virtual, virtual-wpa, virtual-mixed/);
     const shippedLoaded = await loadInventory(SHIPPED);
-    expect(() => selectBench(shippedLoaded, 'nope')).toThrow(/unknown bench "nope"; benches: virtual, virtual-wpa/);
+    expect(() => selectBench(shippedLoaded, 'nope')).toThrow(/unknown bench "nope"; benches: virtual, virtual-wpa, virtual-mixed/);
   });
 });
 
