@@ -492,8 +492,17 @@ export const SecuritySchema = z.discriminatedUnion(
   [
     z.strictObject({ mode: z.literal('open') }),
     z.strictObject({ mode: z.literal('wpa-psk'), pskEnv: str(ENV_NAME_RE, ENV_EXPECT) }),
+    z.strictObject({
+      mode: z.literal('wep'),
+      /** The environment variable holding the key: 10 / 26 hex digits or 5 / 13 ASCII characters (40 / 104 bit). */
+      keyEnv: str(ENV_NAME_RE, ENV_EXPECT),
+      /** Which of the four key slots holds it (iwconfig's [1]..[4]), default 1. */
+      keyIndex: intIn(1, 4, 'expected a WEP key index, an integer 1..4').default(1),
+      /** iwconfig's `key open` (unencrypted frames accepted too) or `key restricted` (only encrypted ones), default restricted. */
+      keyMode: z.enum(['open', 'restricted'], msg('expected open or restricted')).default('restricted'),
+    }),
   ],
-  msg('expected open or wpa-psk'),
+  msg('expected open, wep or wpa-psk'),
 );
 
 const FAULT_EXPECT = `expected one of ${FAULT_KINDS.join(', ')}`;

@@ -172,6 +172,7 @@ export function readSummary(dir: string, records: RoamRecord[], warnings: string
     ...(o.devices ? { devices: o.devices } : {}),
     ...(o.firmwareByVariant ? { firmwareByVariant: o.firmwareByVariant } : {}),
     ...(o.essid !== undefined ? { essid: o.essid } : {}),
+    ...(o.security !== undefined ? { security: o.security } : {}),
     trigger: o.trigger ?? 'crossfade',
     variants,
     lostOutsideCycles: o.lostOutsideCycles ?? [],

@@ -26,6 +26,7 @@ export interface RunMeta {
   id: string;
   bench: string;
   essid: string | null;
+  security: string | null;
   startedAt: string;
   endedAt: string;
   rigVersion: string;

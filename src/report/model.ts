@@ -116,6 +116,7 @@ export function buildReportData(run: RunData, other: RunData | null = null): Rep
     id: run.id,
     bench: s.bench,
     essid: run.essid,
+    security: run.security,
     startedAt: s.startedAt,
     endedAt: s.endedAt,
     rigVersion: s.rigVersion,
