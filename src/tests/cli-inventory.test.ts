@@ -42,9 +42,10 @@ describe('rig inventory validate', () => {
   it('the shipped inventory: exit 0, OK with its benches', async () => {
     const r = await runCli(['inventory', 'validate']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^inventory\.yaml: OK, 3 benches$/m);
+    expect(r.stdout).toMatch(/^inventory\.yaml: OK, 4 benches$/m);
     expect(r.stdout).toMatch(/^ {2}virtual \(default\) +virtual bench; open;/m);
     expect(r.stdout).toMatch(/^ {2}virtual-wpa +virtual bench; wpa-psk; .*reads RIG_WPA_PSK from the environment$/m);
+    expect(r.stdout).toMatch(/^ {2}virtual-wep +virtual bench; wep; .*reads RIG_WEP_KEY from the environment$/m);
     expect(r.stdout).toMatch(/^ {2}virtual-mixed +virtual bench; open; attenuators att1, att2/m);
     expect(r.stderr).toBe('');
   });
@@ -58,6 +59,7 @@ describe('rig inventory validate', () => {
     expect(j.benches!.map((b) => [b.name, b.kind, b.default, b.security])).toEqual([
       ['virtual', 'virtual', true, 'open'],
       ['virtual-wpa', 'virtual', false, 'wpa-psk'],
+      ['virtual-wep', 'virtual', false, 'wep'],
       ['virtual-mixed', 'virtual', false, 'open'],
     ]);
     expect(j.benches![1].secretEnv).toEqual(['RIG_WPA_PSK']);
