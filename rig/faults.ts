@@ -1,4 +1,5 @@
 import type { VirtualAttenuator } from './attenuator/types.ts';
+import { VirtualRigError } from './errors.ts';
 import { ApBoard } from './device/ap-board.ts';
 import type { Board } from './device/board.ts';
 import { ClientBoard } from './device/client-board.ts';
@@ -29,12 +30,13 @@ const FAULT_EFFECTS: Record<FaultKind, string> = {
   'arp-stall': "the client's next join loses its ARP entry: its pings wait a second for the ARP retry",
   hang: "the device's kernel wedges: SSH accepts, commands never return, until its power is cut (durationS: it hangs again at every boot for that long)",
   oops: 'a kernel oops in ath_pci on the serial console, then the device hangs as with `hang`',
+  'pdu-stuck': "the device's power switch answers but its relays do not move",
 };
 export const FAULT_KINDS = Object.keys(FAULT_EFFECTS) as FaultKind[];
 
 export interface FaultSpec {
   kind: FaultKind;
-  /** Device for drop-ssh, reboot, clock-jump, hang, oops (default client). */
+  /** Device for drop-ssh, reboot, clock-jump, hang, oops, pdu-stuck (default client). */
   device?: 'ap1' | 'ap2' | 'client';
   /** Attenuator name for the attenuator faults (default: the first). */
   attenuator?: string;
@@ -57,6 +59,7 @@ const DEFAULT_DURATION_S: Partial<Record<FaultKind, number>> = {
   reboot: 20,
   'attenuator-timeout': 600,
   'attenuator-garbage': 100,
+  'pdu-stuck': 3600,
 };
 
 export interface FaultEvent {
@@ -92,6 +95,8 @@ export class FaultInjector {
   readonly injected: FaultEvent[] = [];
   private cycle = 0;
   private pending: FaultSpec[] = [];
+  /** Per device: the virtual power switch feeding it (set by the lab when the bench has power outlets). */
+  pdus: Record<string, { setFault(fault: 'stuck' | null): void }> = {};
 
   constructor(
     private readonly world: World,
@@ -103,6 +108,11 @@ export class FaultInjector {
 
   /** Faults for later: by roam (needs cycle markers) or by model time since start. */
   schedule(specs: FaultSpec[]): void {
+    for (const s of specs) {
+      if (s.kind === 'pdu-stuck' && !this.pdus[s.device ?? 'client']) {
+        throw new VirtualRigError(`pdu-stuck: ${s.device ?? 'client'} has no power outlet on this bench (give it power: in the inventory)`, 'E_VIRTUAL_FAULT', 'config');
+      }
+    }
     for (const s of specs) {
       if (s.atRoam !== undefined) this.pending.push(s);
       else this.world.sched.at((s.afterS ?? 5) * 1000, () => this.inject(s));
@@ -170,6 +180,7 @@ export class FaultInjector {
       case 'arp-stall':
         // The next join loses the station's ARP entry for the next hop (world/station.ts neighbourHold()).
         w.client.arpStallAtNextJoin = true;
+        break;
       case 'oops': {
         // The kernel prints the oops (printk reaches the UART even now), then the board is wedged.
         const pings = (this.boards[device] as Board & { pings?: Set<PingProcess> }).pings;
@@ -181,6 +192,13 @@ export class FaultInjector {
       case 'hang':
         this.hang(device, spec);
         break;
+      case 'pdu-stuck': {
+        const pdu = this.pdus[device];
+        if (!pdu) throw new Error(`pdu-stuck: ${device} has no power outlet on this bench (give it power: in the inventory)`);
+        pdu.setFault('stuck');
+        w.sched.after(duration, () => pdu.setFault(null));
+        break;
+      }
     }
   }
 

@@ -240,7 +240,13 @@ export async function startLab(opts: LabOptions): Promise<Lab> {
 
   const consoles = benchConsoles?.consoles ?? {};
   const faults = new FaultInjector(world, boards, ssh, attenuators, consoles);
-  faults.schedule([...(virtual.faults ?? []), ...(opts.faults ?? [])]);
+  faults.pdus = { ...pdus?.unitOf };
+  try {
+    faults.schedule([...(virtual.faults ?? []), ...(opts.faults ?? [])]);
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
   let stopped = false;
   return {
     faults,

@@ -48,7 +48,11 @@ export class ApBoard extends WirelessBoard {
     this.stopDaemons('hostapd');
     this.ap.hostapd = null;
     this.ap.essid = null;
+    this.ap.wep.reset();
     this.destroyVap();
+  }
+  protected wepState() {
+    return this.ap.wep;
   }
   protected isUp(): boolean {
     return this.ap.up;
@@ -112,7 +116,7 @@ export class ApBoard extends WirelessBoard {
       linkQuality: 0,
       signalDbm: this.noiseDbm(),
       noiseDbm: this.noiseDbm(),
-      encryption: ap.wpa,
+      encryption: ap.wpa || ap.wep.privacy,
     };
   }
 

@@ -46,6 +46,9 @@ export class ClientBoard extends WirelessBoard {
   protected vap() {
     return this.sta.vap;
   }
+  protected wepState() {
+    return this.sta.wep;
+  }
   protected createVap(iface: string, radio: string): void {
     this.sta.createVap(iface, radio);
   }
@@ -116,7 +119,7 @@ export class ClientBoard extends WirelessBoard {
       linkQuality: signal === null ? 0 : Math.min(94, rssiOf(signal)),
       signalDbm: signal ?? this.noiseDbm(),
       noiseDbm: this.noiseDbm(),
-      encryption: ap?.wpa ?? false,
+      encryption: (ap?.wpa ?? false) || sta.wep.privacy,
     };
   }
 

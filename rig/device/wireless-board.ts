@@ -17,7 +17,8 @@ import type { World } from '../world/world.ts';
 import { Board, type NetDevice } from './board.ts';
 import { formatIwconfig, formatIwconfigNoWireless, formatIwprivGet, formatNoSuchDevice } from './format.ts';
 import { fail } from './command-error.ts';
-import { parseDaemonArgs, parseIwconfigSettings } from './wireless-tools.ts';
+import { extractIwconfigKeys, parseDaemonArgs, parseIwconfigSettings, type IwconfigKeyOp } from './wireless-tools.ts';
+import type { WepState } from '../world/wep.ts';
 import { NOISE_FLOOR_DBM } from '../world/radio.ts';
 
 export interface WirelessConfig {
@@ -120,10 +121,40 @@ export abstract class WirelessBoard extends Board {
       io.stdout.write(formatIwconfig(this.iwconfigState()));
       return 0;
     }
-    const parsed = parseIwconfigSettings(settings);
+    const split = extractIwconfigKeys(settings);
+    if (typeof split === 'string') return fail(io, split, 255);
+    if (split.keys.length > 0) this.applyWep(split.keys);
+    if (split.rest.length === 0) return 0;
+    const parsed = parseIwconfigSettings(split.rest);
     if (typeof parsed === 'string') return fail(io, parsed, 255);
     return this.applyIwconfig(parsed, io);
   }
+
+  /** The VAP's WEP state (world model). */
+  protected abstract wepState(): WepState;
+
+  /** ieee80211_ioctl_siwencode(): a key into its slot (or the transmit slot), a slot made the transmit key, privacy on/off, open/restricted. */
+  private applyWep(ops: IwconfigKeyOp[]): void {
+    const wep = this.wepState();
+    for (const o of ops) {
+      if (o.op === 'set') {
+        wep.keys[o.index !== null ? o.index - 1 : wep.txIndex] = o.hex;
+        wep.enabled = true;
+      } else if (o.op === 'select') {
+        wep.txIndex = o.index - 1;
+        wep.enabled = true;
+      } else if (o.op === 'mode') {
+        wep.restricted = o.mode === 'restricted';
+        wep.enabled = true;
+      } else {
+        wep.enabled = o.op === 'on';
+      }
+    }
+    this.wepChanged();
+  }
+
+  /** The privacy of the VAP changed (an AP: the station may have to find it again). */
+  protected wepChanged(): void {}
 
   private iwpriv(args: string[], io: ProcessIO): number {
     const [iface, name, value] = args;

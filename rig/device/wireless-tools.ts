@@ -62,3 +62,55 @@ export function parseConfText(text: string): { top: Map<string, string>; network
   }
   return { top, networks };
 }
+
+/** One `key` / `enc` directive of iwconfig (wireless-tools 29 iwconfig.c set_enc_info()), the rig's own reading. */
+export type IwconfigKeyOp =
+  | { op: 'set'; index: number | null; hex: string }
+  | { op: 'select'; index: number }
+  | { op: 'mode'; mode: 'open' | 'restricted' }
+  | { op: 'off' }
+  | { op: 'on' };
+
+const IWCONFIG_KEYWORDS = new Set(['essid', 'channel', 'freq', 'mode', 'rate', 'txpower', 'ap', 'nick', 'key', 'enc', 'encryption']);
+
+/**
+ * Split iwconfig's arguments into its `key` directives and the rest. A key is hex
+ * digits (pairs, "-" or ":" allowed between them) or `s:` ASCII; `[n]` picks a slot
+ * (1..4); `open`, `restricted`, `on`, `off`. A malformed key is an error that does not
+ * repeat it.
+ */
+export function extractIwconfigKeys(args: string[]): { rest: string[]; keys: IwconfigKeyOp[] } | string {
+  const rest: string[] = [];
+  const keys: IwconfigKeyOp[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i].toLowerCase();
+    if (a !== 'key' && a !== 'enc' && a !== 'encryption') {
+      rest.push(args[i]);
+      if (i + 1 < args.length) rest.push(args[++i]);
+      continue;
+    }
+    let index: number | null = null;
+    let hex: string | null = null;
+    let any = false;
+    while (i + 1 < args.length && !IWCONFIG_KEYWORDS.has(args[i + 1].toLowerCase())) {
+      const t = args[++i];
+      any = true;
+      const slot = /^\[([1-4])\]$/.exec(t);
+      if (slot) index = Number(slot[1]);
+      else if (/^\[\d+\]$/.test(t)) return 'Error for wireless request "Set Encode" (8B2A) :\n    SET failed on device ath0 ; Invalid argument.';
+      else if (t === 'open' || t === 'restricted') keys.push({ op: 'mode', mode: t });
+      else if (t === 'off' || t === 'on') keys.push({ op: t });
+      else if (t.startsWith('s:')) hex = Buffer.from(t.slice(2), 'latin1').toString('hex');
+      else if (/^[0-9A-Fa-f]{2}([-:]?[0-9A-Fa-f]{2})*$/.test(t)) hex = t.replace(/[-:]/g, '').toLowerCase();
+      else return 'iwconfig: unknown key argument (not hex digits, s:text, [index], open, restricted, on or off).';
+    }
+    if (!any) return 'Error for wireless request "Set Encode" (8B2A) :\n    too few arguments.';
+    if (hex !== null) {
+      if (![5, 13, 16].includes(hex.length / 2)) return 'Error for wireless request "Set Encode" (8B2A) :\n    SET failed on device ath0 ; Invalid argument.';
+      keys.push({ op: 'set', index, hex });
+    } else if (index !== null) {
+      keys.push({ op: 'select', index });
+    }
+  }
+  return { rest, keys };
+}

@@ -59,7 +59,7 @@ export function runExecRequest(r: ExecRequest): void {
   });
   // The channel stream's 'error' (e.g. write after the peer went away) is not fatal.
   channel.on('error', (err: Error) => log(`${device.name}: channel error: ${err.message}`));
-  log(`${device.name}: exec ${JSON.stringify(r.command)}`);
+  log(`${device.name}: exec ${JSON.stringify(maskWepKeys(r.command))}`);
 
   const finish = (status: number): void => {
     live.delete(ctl);
@@ -84,4 +84,31 @@ export function runExecRequest(r: ExecRequest): void {
       out.stderr(`sh: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
       finish(1);
     });
+}
+
+/**
+ * The command as the rig's log shows it: the value of an iwconfig `key` (a WEP key on
+ * the board's command line) replaced by ****, whatever its quoting.
+ */
+export function maskWepKeys(command: string): string {
+  if (!/\biwconfig\b/.test(command)) return command;
+  const words = command.split(/(\s+)/);
+  let inKey = false;
+  return words
+    .map((w) => {
+      if (/^\s+$/.test(w)) return w;
+      const bare = w.replace(/^['"]|['"]$/g, '');
+      if (/^(key|enc|encryption)$/i.test(bare)) {
+        inKey = true;
+        return w;
+      }
+      if (!inKey) return w;
+      if (/^(\[\d\]|open|restricted|on|off)$/i.test(bare)) return w;
+      if (/^(essid|channel|freq|mode|rate|txpower|ap|nick)$/i.test(bare)) {
+        inKey = false;
+        return w;
+      }
+      return '****';
+    })
+    .join('');
 }

@@ -1,3 +1,4 @@
+import { WepState } from './wep.ts';
 import type { HandshakeTruth } from './ground-truth.ts';
 import type { Timer } from './clock.ts';
 import { NodeInactivity } from './node-inactivity.ts';
@@ -22,7 +23,7 @@ interface Node {
 }
 
 /** What the AP answers a management frame with (ieee80211_recv_mgmt(), net80211/ieee80211_input.c). */
-export type MgmtAnswer = 'auth-ok' | 'assoc-ok' | 'deauth-not-authed' | 'deauth-rsn-required';
+export type MgmtAnswer = 'auth-ok' | 'assoc-ok' | 'deauth-not-authed' | 'deauth-rsn-required' | 'auth-refused-wep';
 
 /** hostapd 0.5's dot11RSNAConfigPairwiseUpdateTimeOut and ...Count. */
 export const EAPOL_TIMEOUT_MS = 1000;
@@ -42,6 +43,8 @@ export class AccessPoint {
   essid: string | null = null;
   channel = 0;
   hostapd: HostapdConfig | null = null;
+  /** Static WEP keys (iwconfig key ...). */
+  readonly wep = new WepState();
   private _vap: { iface: string; radio: string } | null = null;
   private _up = false;
   private readonly nodes = new Map<Station, Node>();
@@ -147,6 +150,12 @@ export class AccessPoint {
   receiveMgmt(sta: Station, frame: 'auth' | 'assoc' | 'reassoc'): MgmtAnswer {
     this.heardFrom(sta);
     if (frame === 'auth') {
+      // WEP: a station whose key is not the AP's key in that slot is refused (the model's
+      // reading of shared-key authentication's failed challenge, docs/virtual-rig.md).
+      if (this.wep.privacy && sta.wep.txKey !== this.wep.keys[sta.wep.txIndex]) {
+        this.dropNode(sta);
+        return 'auth-refused-wep';
+      }
       if (!this.nodes.has(sta)) {
         this.nodes.set(sta, { aid: 0, ptk: false, handshake: null, retry: null });
         this.inactivity.add(sta, 'init');

@@ -1,3 +1,4 @@
+import { WepState } from './wep.ts';
 import type { Timer } from './clock.ts';
 import type { DropReason, RoamTruth } from './ground-truth.ts';
 import type { LinkWatch, LinkWatchQueue } from './linkwatch.ts';
@@ -40,6 +41,8 @@ export class Station {
   state: StaState = 'INIT';
   bss: AccessPoint | null = null;
   supplicant: SupplicantConfig | null = null;
+  /** Static WEP keys (iwconfig key ...). */
+  readonly wep = new WepState();
   /** `iwconfig athN ap BSSID`: the only BSSID the station may join (IEEE80211_F_DESBSSID); null = any. */
   desiredBssid: string | null = null;
   /** Fault injection (`never-roam`): the station stays where it is, whatever its roam check or a command says. */
@@ -343,6 +346,7 @@ export class Station {
   /** The board rebooted: no VAP, no supplicant, nothing associated. */
   powerCycle(): void {
     this.destroyVap();
+    this.wep.reset();
     this.supplicant = null;
     this.essid = null;
     this.desiredBssid = null;
@@ -432,7 +436,9 @@ export class Station {
         ap.beaconing &&
         ap.ssid === this.essid &&
         (this.desiredBssid === null || ap.bssid === this.desiredBssid) &&
-        (!ap.wpa || this.supplicant !== null),
+        (!ap.wpa || this.supplicant !== null) &&
+        // match_bss(): the privacy bit must agree (WPA sets it too; WEP: both keyed or neither)
+        (ap.wpa || ap.wep.privacy === this.wep.privacy),
     );
   }
 
@@ -531,6 +537,7 @@ export class Station {
         this.notifyJoin(ap);
         return;
       case 'deauth-rsn-required':
+      case 'auth-refused-wep':
       case 'lost':
         this.txTimeout(ap);
         return;

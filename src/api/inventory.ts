@@ -76,6 +76,7 @@ export async function validateInventory(opts: { inventory: string }): Promise<In
 function benchInfo(name: string, bench: Bench, isDefault: boolean): BenchInfo {
   const env = new Set<string>();
   if (bench.security.mode === 'wpa-psk') env.add(bench.security.pskEnv);
+  if (bench.security.mode === 'wep') env.add(bench.security.keyEnv);
   for (const d of DEVICE_NAMES) {
     const dev = bench.devices[d];
     if (dev.auth.method === 'password') env.add(dev.auth.passwordEnv);

@@ -265,11 +265,12 @@ function powerSwitches(bench: Bench, overrides: EndpointOverrides | undefined): 
   for (const name of DEVICE_NAMES) {
     const p = bench.devices[name].power;
     if (!p) continue;
-    const addr = overrides?.power?.[name] ?? parseAddress(p.address);
+    const addr = overrides?.power?.[name] ?? (p.address !== undefined ? parseAddress(p.address) : { host: '', port: 0 });
     const username = p.usernameEnv ? process.env[p.usernameEnv] : undefined;
     const password = p.passwordEnv ? process.env[p.passwordEnv] : undefined;
     const credentials = username !== undefined || password !== undefined ? { username: username ?? '', password: password ?? '' } : undefined;
-    out[name] = powerSwitchDrivers.create(p.driver, { name, host: addr.host, port: addr.port, outlet: p.outlet, credentials }, name);
+    const settleMs = p.settleS !== undefined ? p.settleS * 1000 : undefined;
+    out[name] = powerSwitchDrivers.create(p.driver, { name, host: addr.host, port: addr.port, outlet: p.outlet, credentials, settleMs, settings: p, env: process.env }, name);
   }
   return out;
 }

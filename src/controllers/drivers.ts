@@ -9,12 +9,17 @@ import { MadwifiAccessPoint } from './madwifi/access-point.ts';
 import { MadwifiStation } from './madwifi/station.ts';
 import { Nl80211AccessPoint } from './nl80211/access-point.ts';
 import { Nl80211Station } from './nl80211/station.ts';
-import { GudeHttpPowerSwitch, type PowerSwitchSpec } from './power/gude-http.ts';
+import { GudeHttpPowerSwitch } from './power/gude-http.ts';
+import { LocalCommandPowerSwitch } from './power/local-command.ts';
+import { NetioJsonPowerSwitch } from './power/netio-json.ts';
+import { RestPowerSwitch } from './power/rest.ts';
+import { APC_POWERNET, RARITAN_PDU2, SnmpPowerSwitch } from './power/snmp-outlet.ts';
+import type { PowerSwitchSpec } from './power/spec.ts';
 import { Ser2netConsole, type ConsoleSpec } from './console/ser2net-console.ts';
 import type { AccessPoint, Console, PowerSwitch, Station } from './roles.ts';
 import type { DeviceShell } from './ssh/types.ts';
 
-export type { PowerSwitchSpec } from './power/gude-http.ts';
+export type { PowerSwitchSpec } from './power/spec.ts';
 export type { ConsoleSpec } from './console/ser2net-console.ts';
 
 /** What a station or AP driver is built from: the device's connection and its inventory entry. */
@@ -42,3 +47,8 @@ accessPointDrivers.register('nl80211', (s) => new Nl80211AccessPoint(s.shell, { 
 powerSwitchDrivers.register('gude', (s) => new GudeHttpPowerSwitch(s));
 consoleDrivers.register('ser2net-tcp', (s) => new Ser2netConsole({ ...s, mode: 'raw' }));
 consoleDrivers.register('ser2net-telnet', (s) => new Ser2netConsole({ ...s, mode: 'telnet' }));
+powerSwitchDrivers.register('netio', (s) => new NetioJsonPowerSwitch(s));
+powerSwitchDrivers.register('apc-snmp', (s) => new SnmpPowerSwitch(APC_POWERNET, s));
+powerSwitchDrivers.register('raritan-snmp', (s) => new SnmpPowerSwitch(RARITAN_PDU2, s));
+powerSwitchDrivers.register('rest', (s) => new RestPowerSwitch(s));
+powerSwitchDrivers.register('command', (s) => new LocalCommandPowerSwitch(s));

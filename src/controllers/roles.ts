@@ -4,6 +4,7 @@
  * device (`driver:`) through the registries in drivers.ts. Nothing here is madwifi's:
  * madwifi (controllers/madwifi/) is one implementation of Station and AccessPoint.
  */
+import type { WepKey } from './wep-key.ts';
 import type { BenchClock } from './bench-clock.ts';
 import type { ExecResult } from './ssh/types.ts';
 
@@ -43,12 +44,23 @@ export interface StationSettings {
   psk: string | null;
   /** The channels the bench's APs use: a driver that can may limit its scans to them. */
   channels?: number[];
+  /** WEP (static key), when the bench uses it. */
+  wep?: WepSettings | null;
 }
 
 export interface AccessPointSettings {
   essid: string;
   channel: number;
   psk: string | null;
+  /** WEP (static key), when the bench uses it. */
+  wep?: WepSettings | null;
+}
+
+/** A static WEP key in one of the four slots, and iwconfig's open / restricted mode. */
+export interface WepSettings {
+  key: WepKey;
+  index: number;
+  keyMode: 'open' | 'restricted';
 }
 
 /** The client: joins the network, reports its link, streams its association events, roams on request. */

@@ -15,5 +15,6 @@ export const FAULT_KINDS = [
   'arp-stall', // the station's ARP entry is lost at its next join: pings wait for the ARP retry a second later
   'hang', // a board's kernel wedges: SSH accepts, commands never return (until power-cycled)
   'oops', // a kernel oops in the board's wireless driver (ath_pci) on its console, then it hangs
+  'pdu-stuck', // a device's power switch answers but does not switch (a welded relay)
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

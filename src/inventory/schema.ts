@@ -207,15 +207,83 @@ export const SshAlgorithmsSchema = z.strictObject({
 const DRIVER_NAME_RE = /^[a-z0-9][a-z0-9._-]{0,31}$/;
 const DRIVER_EXPECT = 'expected a driver name (lower-case letters, digits, ".", "_", "-")';
 
+const envName = () => str(ENV_NAME_RE, ENV_EXPECT);
+
+/** A regular expression given as text (checked to compile). */
+const REGEX_EXPECT = 'expected a regular expression (JavaScript syntax)';
+const regexString = z.string(msg(REGEX_EXPECT)).min(1, msg(REGEX_EXPECT)).max(512, msg(REGEX_EXPECT)).refine((r) => {
+  try {
+    new RegExp(r);
+    return true;
+  } catch {
+    return false;
+  }
+}, msg(REGEX_EXPECT));
+
+/** SNMP settings of an SNMP power switch (apc-snmp, raritan-snmp): v2c community or v3 user, all secrets by environment variable. */
+export const PowerSnmpSchema = z.strictObject({
+  version: z.enum(['2c', '3'], msg('expected SNMP version "2c" or "3"')).default('2c'),
+  /** v2c: the environment variable holding the write community. */
+  communityEnv: envName().optional(),
+  /** v3: the user (the power entry's usernameEnv names its variable), its authentication and privacy. */
+  authProtocol: z.enum(['md5', 'sha'], msg('expected md5 or sha')).optional(),
+  authKeyEnv: envName().optional(),
+  privProtocol: z.enum(['des', 'aes'], msg('expected des or aes')).optional(),
+  privKeyEnv: envName().optional(),
+  /** Raritan PDU2-MIB: which PDU of a daisy chain (pduId), default 1. */
+  pduId: intIn(1, 255, 'expected a PDU id, an integer 1..255').default(1),
+});
+
+const REST_URL_EXPECT = 'expected a URL path starting with "/" (printable, no spaces; {outlet} is replaced by the outlet number)';
+const PowerRestRequestSchema = z.strictObject({
+  method: z.enum(['GET', 'POST', 'PUT'], msg('expected GET, POST or PUT')).default('GET'),
+  url: str(/^\/[\x21-\x7e]{0,1023}$/, REST_URL_EXPECT),
+  /** Request body ({outlet} replaced); sent as JSON when it parses as JSON. */
+  body: z.string(msg('expected a request body (text)')).max(4096, msg('expected a request body of at most 4096 characters')).optional(),
+});
+
+/** A power switch with an HTTP interface of its own: one request per action, the state read back by regex (or a JSON path, then regex). */
+export const PowerRestSchema = z.strictObject({
+  scheme: z.enum(['http', 'https'], msg('expected http or https')).default('http'),
+  on: PowerRestRequestSchema,
+  off: PowerRestRequestSchema,
+  state: PowerRestRequestSchema,
+  /** Dot path into the state answer's JSON ({outlet} replaced; array indexes as numbers), e.g. outlets.{outlet}.state. */
+  jsonPath: str(/^[A-Za-z0-9_{}$-]+(\.[A-Za-z0-9_{}$-]+)*$/, 'expected a dot path into the JSON answer, e.g. outlets.{outlet}.state').optional(),
+  /** The state text (or JSON value) means on / off when it matches these. */
+  onMatch: regexString,
+  offMatch: regexString,
+  /** Bearer token's environment variable (else basic authentication with usernameEnv/passwordEnv, if given). */
+  tokenEnv: envName().optional(),
+});
+
+const ARGV_EXPECT = 'expected a program and its arguments as a list of strings ({outlet} and {action} are replaced)';
+const argvSchema = z.array(str(/^[^\u0000]{1,4096}$/, ARGV_EXPECT), msg(ARGV_EXPECT)).min(1, msg(ARGV_EXPECT)).max(64, msg(ARGV_EXPECT));
+
+/** A lab's own power script, run without a shell: switch with {action} = on|off, state read from its output. */
+export const PowerCommandSchema = z.strictObject({
+  switch: argvSchema,
+  state: argvSchema,
+  onMatch: regexString,
+  offMatch: regexString,
+  timeoutS: positive(600, 'expected a timeout in seconds, > 0 and at most 600').default(10),
+});
+
 /** The network power switch outlet feeding a board (a PDU), for power-cycling it when it hangs. */
 export const PowerSchema = z.strictObject({
   /** Power switch driver (e.g. gude); the rig lists the supported ones when it does not know it. */
   driver: str(DRIVER_NAME_RE, DRIVER_EXPECT),
-  address: str(ADDRESS_RE, ADDRESS_EXPECT).refine((a) => (splitAddress(a)?.port ?? 0) <= 65535, msg(ADDRESS_EXPECT)),
+  /** Where the switch listens (every driver but command needs it). */
+  address: str(ADDRESS_RE, ADDRESS_EXPECT).refine((a) => (splitAddress(a)?.port ?? 0) <= 65535, msg(ADDRESS_EXPECT)).optional(),
   outlet: intIn(1, 48, 'expected an outlet number, an integer 1..48'),
   /** Names of the environment variables holding the PDU's credentials, when it has any. */
-  usernameEnv: str(ENV_NAME_RE, ENV_EXPECT).optional(),
-  passwordEnv: str(ENV_NAME_RE, ENV_EXPECT).optional(),
+  usernameEnv: envName().optional(),
+  passwordEnv: envName().optional(),
+  /** How long the outlet may take to read back the new state (default 2 s). */
+  settleS: positive(120, 'expected seconds, > 0 and at most 120').optional(),
+  snmp: PowerSnmpSchema.optional(),
+  rest: PowerRestSchema.optional(),
+  command: PowerCommandSchema.optional(),
 });
 
 /** The board's serial console through a console server (ser2net), for the capture and for logging in when SSH is gone. */
@@ -228,6 +296,41 @@ export const ConsoleSchema = z.strictObject({
   /** NAME of the environment variable holding the console login's password. */
   passwordEnv: str(ENV_NAME_RE, ENV_EXPECT).optional(),
 });
+/** Which settings block each power driver needs (drivers not listed need none). */
+const POWER_SETTINGS_NEEDED: Record<string, 'snmp' | 'rest' | 'command'> = { 'apc-snmp': 'snmp', 'raritan-snmp': 'snmp', rest: 'rest', command: 'command' };
+
+function checkPower(p: z.output<typeof PowerSchema>, path: (string | number)[], ctx: z.RefinementCtx): void {
+  const needed = POWER_SETTINGS_NEEDED[p.driver];
+  if (p.driver !== 'command' && p.address === undefined) {
+    ctx.addIssue({ code: 'custom', path: [...path, 'address'], message: `expected the power switch's address host:port (driver ${p.driver})` });
+  }
+  if (needed && p[needed] === undefined) {
+    ctx.addIssue({ code: 'custom', path: [...path, needed], message: `expected a ${needed}: block (driver ${p.driver} needs its settings)` });
+  }
+  for (const block of ['snmp', 'rest', 'command'] as const) {
+    if (p[block] !== undefined && needed !== block) {
+      ctx.addIssue({ code: 'custom', path: [...path, block], message: `a ${block}: block is for ${Object.keys(POWER_SETTINGS_NEEDED).filter((d) => POWER_SETTINGS_NEEDED[d] === block).join(' / ')}, not driver ${p.driver}` });
+    }
+  }
+  const snmp = p.snmp;
+  if (snmp && needed === 'snmp') {
+    if (snmp.version === '2c' && snmp.communityEnv === undefined) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'snmp', 'communityEnv'], message: 'expected communityEnv: the environment variable holding the SNMP v2c write community' });
+    }
+    if (snmp.version === '3' && p.usernameEnv === undefined) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'usernameEnv'], message: 'expected usernameEnv: the environment variable holding the SNMP v3 user name' });
+    }
+    if ((snmp.authProtocol === undefined) !== (snmp.authKeyEnv === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'snmp', snmp.authProtocol === undefined ? 'authProtocol' : 'authKeyEnv'], message: 'expected authProtocol and authKeyEnv together' });
+    }
+    if ((snmp.privProtocol === undefined) !== (snmp.privKeyEnv === undefined)) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'snmp', snmp.privProtocol === undefined ? 'privProtocol' : 'privKeyEnv'], message: 'expected privProtocol and privKeyEnv together' });
+    }
+    if (snmp.privProtocol !== undefined && snmp.authProtocol === undefined) {
+      ctx.addIssue({ code: 'custom', path: [...path, 'snmp', 'authProtocol'], message: 'SNMP v3 privacy needs authentication too (authProtocol, authKeyEnv)' });
+    }
+  }
+}
 
 /** Fields shared by APs and the client: how to reach the board over SSH. */
 const deviceFields = {
@@ -442,8 +545,17 @@ export const SecuritySchema = z.discriminatedUnion(
   [
     z.strictObject({ mode: z.literal('open') }),
     z.strictObject({ mode: z.literal('wpa-psk'), pskEnv: str(ENV_NAME_RE, ENV_EXPECT) }),
+    z.strictObject({
+      mode: z.literal('wep'),
+      /** The environment variable holding the key: 10 / 26 hex digits or 5 / 13 ASCII characters (40 / 104 bit). */
+      keyEnv: str(ENV_NAME_RE, ENV_EXPECT),
+      /** Which of the four key slots holds it (iwconfig's [1]..[4]), default 1. */
+      keyIndex: intIn(1, 4, 'expected a WEP key index, an integer 1..4').default(1),
+      /** iwconfig's `key open` (unencrypted frames accepted too) or `key restricted` (only encrypted ones), default restricted. */
+      keyMode: z.enum(['open', 'restricted'], msg('expected open or restricted')).default('restricted'),
+    }),
   ],
-  msg('expected open or wpa-psk'),
+  msg('expected open, wep or wpa-psk'),
 );
 
 const FAULT_EXPECT = `expected one of ${FAULT_KINDS.join(', ')}`;
@@ -656,12 +768,13 @@ export const BenchSchema = BenchObjectSchema.superRefine((b, ctx) => {
       if (!MADWIFI_IFACE_RE.test(dev.wireless.interface)) ctx.addIssue({ code: 'custom', path: ['devices', name, 'wireless', 'interface'], message: INTERFACE_EXPECT });
       if (!MADWIFI_RADIO_RE.test(dev.wireless.radio)) ctx.addIssue({ code: 'custom', path: ['devices', name, 'wireless', 'radio'], message: RADIO_EXPECT });
     }
-    if (dev.power && (splitAddress(dev.power.address)?.port ?? 1) === 0 && !isVirtual) {
+    if (dev.power && dev.power.address !== undefined && (splitAddress(dev.power.address)?.port ?? 1) === 0 && !isVirtual) {
       ctx.addIssue({ code: 'custom', path: ['devices', name, 'power', 'address'], message: ADDRESS_EXPECT });
     }
     if (dev.console && (splitAddress(dev.console.address)?.port ?? 1) === 0 && !isVirtual) {
       ctx.addIssue({ code: 'custom', path: ['devices', name, 'console', 'address'], message: ADDRESS_EXPECT });
     }
+    if (dev.power) checkPower(dev.power, ['devices', name, 'power'], ctx);
   }
 
   checkAttenuators(b, isVirtual, ctx);

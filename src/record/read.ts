@@ -177,6 +177,7 @@ export function readSummary(dir: string, records: RoamRecord[], warnings: string
     ...(o.devices ? { devices: o.devices } : {}),
     ...(o.firmwareByVariant ? { firmwareByVariant: o.firmwareByVariant } : {}),
     ...(o.essid !== undefined ? { essid: o.essid } : {}),
+    ...(o.security !== undefined ? { security: o.security } : {}),
     // Without a summary (a run that crashed), what its records say moved the client.
     trigger: o.trigger ?? records.find((r) => r.trigger !== undefined)?.trigger ?? 'crossfade',
     variants,

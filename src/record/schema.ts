@@ -173,6 +173,8 @@ export const RunSummarySchema = z.object({
   /** The same, for every variant of the run. */
   firmwareByVariant: z.record(z.string(), z.record(z.string(), DeviceFirmwareSchema)).optional(),
   essid: z.string().optional(),
+  /** The network's security mode (open, wep, wpa-psk); older runs have none. */
+  security: z.string().optional(),
   /** The roam trigger of the run (absent in runs older than triggers: crossfade). */
   trigger: z.string().optional(),
   variants: z.array(VariantSummarySchema),

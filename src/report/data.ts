@@ -28,6 +28,7 @@ export interface RunMeta {
   essid: string | null;
   /** What moved the client (`crossfade`, `station-command`, `bss-transition`, ...); older runs: crossfade. */
   trigger: string;
+  security: string | null;
   startedAt: string;
   endedAt: string;
   rigVersion: string;

@@ -26,6 +26,8 @@ export interface RunData {
   devices: Record<string, DeviceInfo> | null;
   /** The network's SSID, when the run recorded it. */
   essid: string | null;
+  /** The network's security mode (open, wep, wpa-psk), when the run recorded it. */
+  security: string | null;
   records: RoamRecord[];
   timeline: TimelineColumns;
   ping: PingLog | null;
@@ -54,6 +56,7 @@ export function loadRun(dirIn: string, opts: { ping?: boolean; timeline?: boolea
     summaryFound: found,
     devices: summary.devices ?? null,
     essid: summary.essid ?? null,
+    security: summary.security ?? null,
     records,
     timeline,
     ping,

@@ -117,6 +117,7 @@ export function buildReportData(run: RunData, other: RunData | null = null): Rep
     bench: s.bench,
     essid: run.essid,
     trigger: s.trigger ?? 'crossfade',
+    security: run.security,
     startedAt: s.startedAt,
     endedAt: s.endedAt,
     rigVersion: s.rigVersion,

@@ -4,6 +4,7 @@
  * Records are written as each roam ends. The report is the caller's to build from the
  * run folder (src/api/roam.ts does); this orchestrator knows nothing of it.
  */
+import { wepSettings } from '../bench/settings.ts';
 import { join, resolve } from 'node:path';
 import type { Provisioner } from '../bench/provision.ts';
 import { RigError, UsageError, describeError } from '../errors.ts';
@@ -69,6 +70,7 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
   const loaded = await loadInventory(plan.inventory);
   const { bench } = selectBench(loaded, plan.bench);
   const psk = bench.security.mode === 'wpa-psk' ? secretFromEnv(bench.security.pskEnv) : null;
+  wepSettings(bench); // a WEP bench without a usable key in its variable: a config error before anything starts
 
   const folder = openFolder(opts, loaded.dir, plan);
   const records: RoamRecord[] = folder.recoverRoams();
@@ -102,6 +104,7 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
     devices: {},
     firmwareByVariant: {},
     essid: bench.essid,
+    security: bench.security.mode,
     trigger: live.trigger.name,
     variants: [],
     lostOutsideCycles: [],

@@ -248,7 +248,7 @@ describe('shipped inventory.yaml', () => {
     expect(loaded.digest).toBe(createHash('sha256').update(readFileSync(SHIPPED)).digest('hex'));
     expect(loaded.inventory.version).toBe(1);
     expect(loaded.inventory.defaultBench).toBe('virtual');
-    expect(Object.keys(loaded.inventory.benches).sort()).toEqual(['hwsim', 'hwsim-wpa', 'virtual', 'virtual-nl80211', 'virtual-wpa']);
+    expect(Object.keys(loaded.inventory.benches).sort()).toEqual(['hwsim', 'hwsim-wpa', 'virtual', 'virtual-mixed', 'virtual-nl80211', 'virtual-wep', 'virtual-wpa']);
   });
 
   it('selects the default bench (virtual, open) with the agreed values', () => {
@@ -459,9 +459,9 @@ describe('selectBench', () => {
   it('without a name, with several benches and no defaultBench, is a ConfigError listing them', async () => {
     const shipped = readFileSync(SHIPPED, 'utf8').replace(/^defaultBench:.*$/m, '');
     const loaded = await loadInventory(writeInventory(shipped));
-    expect(() => selectBench(loaded)).toThrow(/no bench named.*virtual, virtual-wpa, virtual-nl80211/);
+    expect(() => selectBench(loaded)).toThrow(/no bench named.*virtual, virtual-wpa, virtual-nl80211, hwsim, hwsim-wpa, virtual-wep, virtual-mixed/);
     const shippedLoaded = await loadInventory(SHIPPED);
-    expect(() => selectBench(shippedLoaded, 'nope')).toThrow(/unknown bench "nope"; benches: virtual, virtual-wpa, virtual-nl80211/);
+    expect(() => selectBench(shippedLoaded, 'nope')).toThrow(/unknown bench "nope"; benches: virtual, virtual-wpa, virtual-nl80211, hwsim, hwsim-wpa, virtual-wep, virtual-mixed/);
   });
 });
 
@@ -492,7 +492,9 @@ const cases: BadCase[] = [
   { name: 'essid empty', edit: sub([], 'essid: rig-roam', 'essid: ""'), path: `${B}.essid`, lineAt: ['essid:'] },
   { name: 'essid is an iwconfig keyword', edit: sub([], 'essid: rig-roam', 'essid: any'), path: `${B}.essid`, lineAt: ['essid:'], says: /iwconfig/ },
   { name: 'essid a number', edit: sub([], 'essid: rig-roam', 'essid: 1234'), path: `${B}.essid`, lineAt: ['essid:'], says: /quote it/ },
-  { name: 'security mode wep', edit: sub(['security:'], 'mode: open', 'mode: wep'), path: `${B}.security.mode`, lineAt: ['security:', 'mode:'], says: /open or wpa-psk, got "wep"/ },
+  { name: 'security mode wpa2', edit: sub(['security:'], 'mode: open', 'mode: wpa2'), path: `${B}.security.mode`, lineAt: ['security:', 'mode:'], says: /open, wep or wpa-psk, got "wpa2"/ },
+  { name: 'wep without keyEnv', edit: sub(['security:'], 'mode: open', 'mode: wep'), path: `${B}.security.keyEnv`, lineAt: ['    security:'], says: /required key missing/ },
+  { name: 'wep key index 5', edit: sub(['security:'], 'mode: open', 'mode: wep\n      keyEnv: RIG_WEP_KEY\n      keyIndex: 5'), path: `${B}.security.keyIndex`, lineAt: ['keyIndex:'], says: /expected a WEP key index, an integer 1\.\.4/ },
   { name: 'security mode missing', edit: sub(['security:'], 'mode: open', 'kind: open'), path: `${B}.security.mode`, lineAt: ['    security:'], says: /required key missing/ },
   { name: 'wpa-psk without pskEnv', edit: sub(['security:'], 'mode: open', 'mode: wpa-psk'), path: `${B}.security.pskEnv`, lineAt: ['    security:'], says: /required key missing/ },
   { name: 'pskEnv not an env name', edit: sub(['security:'], 'mode: open', 'mode: wpa-psk\n      pskEnv: rig_psk'), path: `${B}.security.pskEnv`, lineAt: ['pskEnv:'] },

@@ -1,7 +1,6 @@
 /**
- * End to end on a bench that mixes attenuator models: the shipped `virtual` bench with
- * att2 an Aeroflex/Weinschel 8310 over telnet (att1 stays a Mini-Circuits unit over
- * HTTP). The real CLI roams; every roam must be measured and its lost sequence numbers
+ * End to end on a bench that mixes attenuator models: the shipped `virtual-mixed` bench
+ * (att1 a Mini-Circuits unit over HTTP, att2 an Aeroflex/Weinschel 8310 over telnet). The real CLI roams; every roam must be measured and its lost sequence numbers
  * must be exactly those the virtual rig's ground truth says it dropped.
  */
 import { readFileSync } from 'node:fs';
@@ -23,11 +22,9 @@ interface Truth {
 describe('rig roam on a bench with a Mini-Circuits and a Weinschel 8310 attenuator', () => {
   it('4 valid roams whose lost pings match the ground truth', async () => {
     const dir = tempDir();
-    const inv = inventoryCopy(dir, (doc) => {
-      doc.setIn(['benches', 'virtual', 'attenuators', 'att2', 'model'], '8310');
-      doc.setIn(['benches', 'virtual', 'attenuators', 'att2', 'protocol'], 'telnet');
-    });
-    const r = await runCli(['roam', '--count', '4', '--inventory', inv, '--reports', join(dir, 'reports'), '--json']);
+    // The shipped example bench: att1 a Mini-Circuits RCDAT over HTTP, att2 an AF8310 over telnet.
+    const inv = inventoryCopy(dir);
+    const r = await runCli(['roam', '--bench', 'virtual-mixed', '--count', '4', '--inventory', inv, '--reports', join(dir, 'reports'), '--json']);
     expect(r.stderr).not.toMatch(/\n\s+at /); // never a stack trace
     expect(r.code, r.stderr.slice(-1500)).toBe(0);
     const json = JSON.parse(r.stdout) as RoamJson;

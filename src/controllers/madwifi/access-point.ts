@@ -26,6 +26,7 @@ export class MadwifiAccessPoint extends MadwifiVap implements AccessPoint {
     const t = { timeoutMs: this.cfg.commandTimeoutMs };
     await run(this.shell, ['iwconfig', this.cfg.iface, 'essid', s.essid, 'channel', String(s.channel)], t);
     await this.killall('hostapd');
+    if (s.wep) await this.setWep(s.wep);
     if (s.psk !== null) {
       await this.writeFile(HOSTAPD_CONF, hostapdConf(this.cfg.iface, s.essid, s.psk));
       await run(this.shell, ['hostapd', '-B', HOSTAPD_CONF], t);

@@ -36,6 +36,7 @@ export class MadwifiStation extends MadwifiVap implements Station {
       await this.writeFile(WPA_CONF, wpaSupplicantConf(s.essid, s.psk));
       await this.run(['wpa_supplicant', '-B', '-i', this.cfg.iface, '-c', WPA_CONF, '-D', 'madwifi']);
     } else {
+      if (s.wep) await this.setWep(s.wep);
       await this.run(['iwconfig', this.cfg.iface, 'essid', s.essid]);
     }
     await this.up();

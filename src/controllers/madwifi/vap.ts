@@ -1,4 +1,4 @@
-import type { LinkInfo } from '../roles.ts';
+import type { LinkInfo, WepSettings } from '../roles.ts';
 import type { DeviceShell } from '../ssh/types.ts';
 import { parseIwconfig, parseIwprivGet, type IwconfigInfo } from './parse.ts';
 import { run } from '../ssh/run.ts';
@@ -58,6 +58,20 @@ export class MadwifiVap {
   /** Write a file on the board through stdin (no secret ever appears on a command line). */
   async writeFile(path: string, content: string): Promise<void> {
     await run(this.shell, ['sh', '-c', `cat > ${shellQuote(path)}`], { timeoutMs: this.cfg.commandTimeoutMs, stdin: content });
+  }
+
+  /**
+   * A static WEP key, as wireless-tools' iwconfig takes it on madwifi 0.9.3
+   * (ieee80211_ioctl_siwencode()): the key into slot [n], slot [n] made the transmit
+   * key, then `key open` or `key restricted`. The key is on the board's command line (as
+   * a lab's own script would put it) but never in a log line or an error (`secrets`).
+   */
+  async setWep(wep: WepSettings): Promise<void> {
+    const t = { timeoutMs: this.cfg.commandTimeoutMs, secrets: wep.key.forms };
+    const slot = `[${wep.index}]`;
+    await run(this.shell, ['iwconfig', this.cfg.iface, 'key', slot, wep.key.iwconfigArg], t);
+    await run(this.shell, ['iwconfig', this.cfg.iface, 'key', slot], t);
+    await run(this.shell, ['iwconfig', this.cfg.iface, 'key', wep.keyMode], t);
   }
 
   /** Stop a daemon; not running is fine. */

@@ -32,7 +32,7 @@
  * Commands go through run() (madwifi/remote.ts: a failure names device, command and stderr)
  * with every argument quoted by ssh/quote.ts.
  */
-import { BenchError } from '../../errors.ts';
+import { BenchError, ConfigError } from '../../errors.ts';
 import type { BenchClock } from '../bench-clock.ts';
 import { commandEventStream, waitForAssociation } from '../station-helpers.ts';
 import { run } from '../ssh/run.ts';
@@ -77,6 +77,7 @@ export class Nl80211Station implements Station {
   }
 
   async configure(s: StationSettings): Promise<void> {
+    if (s.wep) throw new ConfigError(`${this.name}: the nl80211 station driver does not do WEP here; use the madwifi driver, or open / wpa-psk`, { code: 'E_DRIVER_SECURITY', subject: this.name });
     await this.run(['wpa_cli', '-i', this.cfg.iface, 'terminate'], { allowFail: true });
     await this.run(['killall', 'wpa_supplicant'], { allowFail: true });
     if (this.wpaEvents) await this.run(['rm', '-f', WPA_LOG], { allowFail: true });

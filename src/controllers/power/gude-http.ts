@@ -11,19 +11,9 @@
  */
 import { BenchError, ConfigError, describeError } from '../../errors.ts';
 import type { PowerState, PowerSwitch } from '../roles.ts';
+import type { PowerSwitchSpec } from './spec.ts';
 
-export interface PowerSwitchSpec {
-  /** The device this outlet powers (inventory name). */
-  name: string;
-  host: string;
-  port: number;
-  outlet: number;
-  credentials?: { username: string; password: string };
-  /** Per-request timeout, real ms (default 3000). */
-  timeoutMs?: number;
-  /** How long to wait for the read-back to show the new state, real ms (default 2000). */
-  settleMs?: number;
-}
+export type { PowerSwitchSpec } from './spec.ts';
 
 export class GudeHttpPowerSwitch implements PowerSwitch {
   readonly driver = 'gude';

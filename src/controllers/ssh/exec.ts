@@ -63,7 +63,7 @@ export function runExec(command: string, options: ExecOptions, ctx: ExecContext)
               killQuietly(channel);
               channel.close();
             }
-            ctx.log(`${ctx.name}: "${command}" timed out after ${options.timeoutMs} ms`);
+            ctx.log(`${ctx.name}: "${redact(command, options.secrets)}" timed out after ${options.timeoutMs} ms`);
             settle(() => resolve(result()));
           }, options.timeoutMs)
         : undefined;
@@ -105,4 +105,11 @@ export function runExec(command: string, options: ExecOptions, ctx: ExecContext)
         },
       );
   });
+}
+
+/** `text` with every secret replaced by "<secret>". */
+export function redact(text: string, secrets: readonly string[] | undefined): string {
+  let out = text;
+  for (const s of secrets ?? []) if (s) out = out.split(s).join('<secret>');
+  return out;
 }

@@ -16,6 +16,8 @@ export interface ExecOptions {
   timeoutMs?: number;
   /** Bytes written to the command's stdin, then EOF. */
   stdin?: string | Buffer;
+  /** Texts in the command that are secrets (a WEP key): never in a log line or an error. */
+  secrets?: string[];
 }
 
 /** A long-running remote command (ping, iwevent) whose output arrives as lines. */

@@ -26,6 +26,7 @@ function metadataItems(view: ReportView, r: RunMeta): [string, Child][] {
     ['run', r.id],
     ...(r.essid !== null ? ([['SSID', r.essid]] as [string, Child][]) : []),
     ['roam trigger', r.trigger ?? 'crossfade'],
+    ...(r.security !== null ? ([['security', r.security]] as [string, Child][]) : []),
     ['started', dateTime(r.startedAt)],
     ['ended', r.endedAt ? `${dateTime(r.endedAt)} (${duration(Date.parse(r.endedAt) - Date.parse(r.startedAt))})` : '–'],
     ['variants', view.thisVariants.map((v) => `${v.name} (${v.roams} roams)`).join(', ') || '–'],

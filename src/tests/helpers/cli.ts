@@ -46,7 +46,7 @@ export function tempDir(prefix = 'rig-test-'): string {
  */
 export function inventoryCopy(dir: string, edit?: (doc: ReturnType<typeof parseDocument>) => void): string {
   const doc = parseDocument(readFileSync(join(ROOT, 'inventory.yaml'), 'utf8'));
-  for (const bench of ['virtual', 'virtual-wpa']) {
+  for (const bench of ['virtual', 'virtual-wpa', 'virtual-wep', 'virtual-mixed']) {
     for (const dev of ['ap1', 'ap2', 'client']) {
       if (doc.hasIn(['benches', bench, 'devices', dev, 'auth', 'keyFile'])) {
         doc.setIn(['benches', bench, 'devices', dev, 'auth', 'keyFile'], join(ROOT, '.rig/lab_ed25519'));
