@@ -4,6 +4,7 @@
  * the file, line, column and YAML path of each problem, also as JSON; the schema printed
  * or written is the committed inventory.schema.json. Never a stack trace.
  */
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,11 +43,20 @@ describe('rig inventory validate', () => {
   it('the shipped inventory: exit 0, OK with its benches', async () => {
     const r = await runCli(['inventory', 'validate']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^inventory\.yaml: OK, 3 benches$/m);
+    expect(r.stdout).toMatch(/^inventory\.yaml: OK, 5 benches$/m);
     expect(r.stdout).toMatch(/^ {2}virtual \(default\) +virtual bench; open;/m);
     expect(r.stdout).toMatch(/^ {2}virtual-wpa +virtual bench; wpa-psk; .*reads RIG_WPA_PSK from the environment$/m);
     expect(r.stdout).toMatch(/^ {2}virtual-nl80211 +virtual bench; open;/m);
+    expect(r.stdout).toMatch(/^ {2}hwsim +virtual bench; open;/m);
+    expect(r.stdout).toMatch(/^ {2}hwsim-wpa +virtual bench; wpa-psk; .*reads RIG_WPA_PSK from the environment$/m);
     expect(r.stderr).toBe('');
+  });
+
+  it('a reader that goes away (`| true`): no stack trace, the exit status of the command', () => {
+    // `true` exits without reading: the CLI's writes meet EPIPE.
+    const r = spawnSync('bash', ['-c', 'set -o pipefail; node bin/rig.mjs inventory validate --json | true'], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.stderr).not.toMatch(/EPIPE|node:events|^\s+at /m);
+    expect(r.status).toBe(0);
   });
 
   it('the shipped inventory, --json', async () => {
@@ -59,6 +69,8 @@ describe('rig inventory validate', () => {
       ['virtual', 'virtual', true, 'open'],
       ['virtual-wpa', 'virtual', false, 'wpa-psk'],
       ['virtual-nl80211', 'virtual', false, 'open'],
+      ['hwsim', 'virtual', false, 'open'],
+      ['hwsim-wpa', 'virtual', false, 'wpa-psk'],
     ]);
     expect(j.benches![1].secretEnv).toEqual(['RIG_WPA_PSK']);
   });
