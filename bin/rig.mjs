@@ -6,6 +6,14 @@ import { distIsFresh } from './dist-fresh.mjs';
 
 const dist = new URL('../dist/', import.meta.url);
 
+// A reader that went away (`rig ... | head`) ends the output, not the command with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 let main;
 if (process.env.RIG_FROM_SOURCE !== '1' && distIsFresh(new URL('build.json', dist))) {
   ({ main } = await import(new URL('cli.mjs', dist).href));
