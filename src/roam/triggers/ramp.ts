@@ -25,6 +25,11 @@ export interface RampLevels {
 
 const ATTENUATION: RampLevels = { levels: (ctx) => ctx.attenuation, isAttenuation: true };
 
+/** The plain fixed-step ramp over the attenuators (`profile.crossfade.mode: fixed`). */
+export function attenuationRamp(ctx: TriggerContext): Promise<TriggerOutcome> {
+  return ramp(ctx, (c, ap, db) => c.session.setPath(ap, db), 'attenuator or SSH', ATTENUATION);
+}
+
 async function ramp(ctx: TriggerContext, setPath: PathSetter, what: string, where: RampLevels): Promise<TriggerOutcome> {
   const { session, profile, from, to, roam } = ctx;
   const { clock } = session;
