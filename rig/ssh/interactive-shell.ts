@@ -67,6 +67,8 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
     busy = true;
     try {
       while (queue.length > 0 && !finished && !sessionCtl.signal.aborted) {
+        // A wedged kernel runs nothing more: the lines wait in the channel until the power goes.
+        if (device.hung) return;
         const line = queue.shift() as string;
         const ctl = new AbortController();
         const onAbort = (): void => ctl.abort(new Error('session closed'));
@@ -76,8 +78,9 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
           for (const l of listeners) l(name);
         };
         const io: ProcessIO = {
-          stdout: { write: (d) => out.stdout(d) },
-          stderr: { write: (d) => out.stderr(d) },
+          // A wedged board: what a running command prints never reaches the wire.
+          stdout: { write: (d) => void (device.hung || out.stdout(d)) },
+          stderr: { write: (d) => void (device.hung || out.stderr(d)) },
           readStdin: async () => Buffer.alloc(0),
           onSignal: (l) => listeners.push(l),
           abort: ctl.signal,
@@ -90,6 +93,8 @@ export function runInteractiveShell(r: InteractiveShellRequest): void {
           lineSignal = null;
           sessionCtl.signal.removeEventListener('abort', onAbort);
         }
+        // The command "never returned": no status, no prompt.
+        if (device.hung) return;
         if (state.exited) return end(state.lastStatus);
         prompt();
       }
