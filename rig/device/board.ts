@@ -292,12 +292,21 @@ export class Board implements VirtualDevice {
     });
   }
 
+  /** busybox 1.4 `uname [-asnrvmp]`: the fields asked for, in the order s n r v m p; none asked: -s. */
   private uname(args: string[], io: ProcessIO): number {
-    const a = args.includes('-a');
-    if (a) io.stdout.write(`Linux ${this.hostname} ${this.kernelRelease()} ${KERNEL_BUILD} mips unknown\n`);
-    else if (args.includes('-r')) io.stdout.write(`${this.kernelRelease()}\n`);
-    else if (args.includes('-m')) io.stdout.write('mips\n');
-    else io.stdout.write('Linux\n');
+    const fields: Record<string, string> = { s: 'Linux', n: this.hostname, r: this.kernelRelease(), v: KERNEL_BUILD, m: 'mips', p: 'unknown' };
+    const asked = new Set<string>();
+    for (const arg of args) {
+      const flags = arg.startsWith('-') ? arg.slice(1) : null;
+      const bad = flags === null ? arg : [...flags].find((f) => f !== 'a' && !(f in fields));
+      if (flags === null || flags === '' || bad !== undefined) {
+        io.stderr.write(flags === null || flags === '' ? 'BusyBox v1.4.2 (2007-04-11 17:32:09 CEST) multi-call binary\n\nUsage: uname [-snrvmpa]\n' : `uname: invalid option -- ${bad}\nBusyBox v1.4.2 (2007-04-11 17:32:09 CEST) multi-call binary\n\nUsage: uname [-snrvmpa]\n`);
+        return 1;
+      }
+      for (const f of flags) for (const k of f === 'a' ? Object.keys(fields) : [f]) asked.add(k);
+    }
+    if (asked.size === 0) asked.add('s');
+    io.stdout.write(`${Object.keys(fields).filter((k) => asked.has(k)).map((k) => fields[k]).join(' ')}\n`);
     return 0;
   }
 

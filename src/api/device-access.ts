@@ -22,7 +22,8 @@ export interface BenchAccessOptions {
   log?: (m: string) => void;
 }
 
-async function withBench<T>(o: BenchAccessOptions, use: (bench: Bench, p: ProvisionedBench) => Promise<T>): Promise<T> {
+/** The bench provisioned for one lab command, stopped after `use`. */
+export async function withBench<T>(o: BenchAccessOptions, use: (bench: Bench, p: ProvisionedBench) => Promise<T>): Promise<T> {
   const { bench } = selectBench(await loadInventory(resolve(o.inventory)), o.bench);
   const p = await (o.provision ?? provisionBench)(bench, { timeScale: bench.virtual ? bench.virtual.timeScale : 1, log: o.log });
   try {

@@ -279,11 +279,17 @@ function powerSwitches(bench: Bench, overrides: EndpointOverrides | undefined): 
 function serialConsoles(bench: Bench, overrides: EndpointOverrides | undefined, output?: (device: DeviceName, text: string) => void): Partial<Record<DeviceName, Console>> {
   const out: Partial<Record<DeviceName, Console>> = {};
   for (const name of DEVICE_NAMES) {
-    const c = bench.devices[name].console;
-    if (!c) continue;
-    const addr = overrides?.console?.[name] ?? parseAddress(c.address);
-    const password = c.passwordEnv ? process.env[c.passwordEnv] : undefined;
-    out[name] = consoleDrivers.create(c.driver, { name, host: addr.host, port: addr.port, user: c.user, password, onOutput: output ? (t) => output(name, t) : undefined }, name);
+    const c = serialConsole(bench, name, overrides, output ? (t) => output(name, t) : undefined);
+    if (c) out[name] = c;
   }
   return out;
+}
+
+/** One device's serial console (not connected yet; the password from the environment), or null when it has none. */
+export function serialConsole(bench: Bench, name: DeviceName, overrides: EndpointOverrides | undefined, onOutput?: (text: string) => void): Console | null {
+  const c = bench.devices[name].console;
+  if (!c) return null;
+  const addr = overrides?.console?.[name] ?? parseAddress(c.address);
+  const password = c.passwordEnv ? process.env[c.passwordEnv] : undefined;
+  return consoleDrivers.create(c.driver, { name, host: addr.host, port: addr.port, user: c.user, password, onOutput }, name);
 }

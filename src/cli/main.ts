@@ -10,7 +10,7 @@ import { paintFor } from './colour.ts';
 import type { CliContext, RegisterCommand } from './context.ts';
 import { registerAnalyze } from './commands/analyze.ts';
 import { registerCheck } from './commands/check.ts';
-import { registerAtten, registerExec } from './commands/lab-tools.ts';
+import { registerAtten, registerConsole, registerExec } from './commands/lab-tools.ts';
 import { registerNightly } from './commands/nightly.ts';
 import { registerFlash } from './commands/flash.ts';
 import { registerInventory } from './commands/inventory.ts';
@@ -33,6 +33,7 @@ Examples:
   rig analyze client-ping.log --json
   rig atten get att1 ;  rig atten set att1 30.25
   rig exec client -- iwconfig ath0
+  rig console client                            the board's serial console (Ctrl-] leaves); rig console client -- dmesg
   rig trust client --bench lab-bench-1
   rig inventory validate --inventory inventory.yaml
   rig lab up --write-inventory /tmp/lab.yaml    the virtual rig standalone, for ssh and curl
@@ -41,7 +42,7 @@ Exit codes: 0 passed, 1 a threshold failed, 2 usage or inventory error, 3 the be
 130/143 interrupted (SIGINT/SIGTERM).`;
 
 /** Every command, in the order `rig --help` lists them. */
-const COMMANDS: RegisterCommand[] = [registerRoam, registerNightly, registerCheck, registerFlash, registerReport, registerAnalyze, registerAtten, registerExec, registerTrust, registerInventory, registerLab];
+const COMMANDS: RegisterCommand[] = [registerRoam, registerNightly, registerCheck, registerFlash, registerReport, registerAnalyze, registerAtten, registerExec, registerConsole, registerTrust, registerInventory, registerLab];
 
 /** Run the command line `argv`; returns the exit code. */
 export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WriteStream } = { stdout: process.stdout, stderr: process.stderr }): Promise<number> {

@@ -141,6 +141,8 @@ export interface PowerSwitch {
 export interface Console {
   readonly name: string;
   readonly driver: string;
+  /** Where the console server is (`telnet://host:port`, `tcp://host:port`), for messages. */
+  readonly address: string;
   /** Connect; the capture runs from here until close(). */
   start(): Promise<void>;
   /** Everything the console printed since the capture started (boot log, oopses), as far as memory holds it. */
@@ -151,5 +153,7 @@ export interface Console {
   capturedSince(mark: number): string;
   /** Log in if needed and run one command on the console (stdout and stderr merged; `timedOut` when no prompt or no end came). */
   run(command: string, timeoutMs: number): Promise<ExecResult>;
+  /** Bytes typed at the console as they are (a terminal attached: `rig console`); throws when the connection is down. */
+  send(bytes: Buffer): void;
   close(): Promise<void>;
 }

@@ -367,6 +367,15 @@ describe('busybox applets, through the SSH server', { timeout: 30_000 }, () => {
     expect(up.slice(1, 3)).toBe(String(now.getUTCHours()).padStart(2, '0'));
   });
 
+  it('uname as busybox 1.4 answers: -n the hostname, fields in s n r v m p order whatever the flags order, a bad flag exit 1', async () => {
+    const host = (await exec(port, 'hostname')).stdout.trim();
+    const r = await exec(port, 'uname; uname -n; uname -nr; uname -r -s');
+    expect(r.stdout.split('\n').slice(0, 4)).toEqual(['Linux', host, `${host} 2.6.16`, 'Linux 2.6.16']);
+    const bad = await exec(port, 'uname -x');
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^uname: invalid option -- x\n/);
+  });
+
   it('cat /proc/version: the kernel banner, the same line the kernel logs at boot, consistent with uname', async () => {
     const r = await exec(port, 'cat /proc/version; uname -r; uname -a');
     const [version, release, all] = r.stdout.split('\n');

@@ -1,4 +1,4 @@
-/** The lab engineer's poking commands: `rig exec DEVICE -- CMD` and `rig atten get|set NAME [DB]`. */
+/** The lab engineer's poking commands: `rig exec DEVICE -- CMD`, `rig console DEVICE [-- CMD]` and `rig atten get|set NAME [DB]`. */
 import { InvalidArgumentError } from 'commander';
 import { inventoryOptions, positiveNumber, type RegisterCommand } from '../context.ts';
 
@@ -21,6 +21,51 @@ export const registerExec: RegisterCommand = (program, ctx) => {
       }
       // As a shell reports it: the status, 128 + the signal's number, 124 for a timeout (coreutils' timeout).
       ctx.setExitCode(r.timedOut ? 124 : r.exitCode ?? 128 + (SIGNAL_NUMBERS[r.signal ?? ''] ?? 1));
+    });
+};
+
+export const registerConsole: RegisterCommand = (program, ctx) => {
+  inventoryOptions(
+    program
+      .command('console')
+      .description("attach this terminal to a device's serial console (Ctrl-] leaves); with -- CMD, log in there and run one command"),
+  )
+    .argument('<device>', 'ap1, ap2 or client (one with a console: in the inventory)')
+    .argument('[command...]', 'run this command on the console instead of attaching (after --)')
+    .option('--timeout <s>', "seconds before the command counts as hung (default: the device's commandTimeoutS)", positiveNumber)
+    .option('--json', 'with a command: print the result as JSON')
+    .action(async (device: string, command: string[], o: { inventory: string; bench?: string; timeout?: number; json?: boolean }) => {
+      const { attachConsole, runOnConsole } = await import('../../api/console-access.ts');
+      if (command.length > 0) {
+        const r = await runOnConsole({ inventory: o.inventory, bench: o.bench, device, command: command.join(' '), timeoutS: o.timeout, log: ctx.log });
+        if (o.json) ctx.out(JSON.stringify(r, null, 2) + '\n');
+        else {
+          ctx.out(r.stdout);
+          if (r.timedOut) ctx.err(`rig: ${device}: \`${r.command}\` on the console at ${r.address} gave no prompt or end within the timeout\n`);
+        }
+        ctx.setExitCode(r.timedOut ? 124 : r.exitCode ?? 1);
+        return;
+      }
+      const stdin = process.stdin;
+      const raw = stdin.isTTY === true;
+      try {
+        const r = await attachConsole({
+          inventory: o.inventory,
+          bench: o.bench,
+          device,
+          input: stdin,
+          output: process.stdout,
+          log: ctx.log,
+          onConnected: (address) => {
+            if (raw) stdin.setRawMode(true);
+            if (!ctx.quiet()) ctx.err(`rig: ${device}'s console at ${address}; Ctrl-] leaves\n`);
+          },
+        });
+        if (!ctx.quiet()) ctx.err(`\nrig: left ${device}'s console (${r.ended === 'escape' ? 'Ctrl-]' : 'end of input'})\n`);
+      } finally {
+        if (raw) stdin.setRawMode(false);
+        stdin.pause();
+      }
     });
 };
 

@@ -163,9 +163,26 @@ export class Ser2netConsole implements Console {
   }
 
   private write(text: string): void {
+    this.writeBytes(Buffer.from(text, 'latin1'));
+  }
+
+  /**
+   * What a terminal types, passed through; on a telnet port IAC is doubled and a CR not
+   * followed by LF goes as CR NUL (RFC 854), so the server hands the board what was typed.
+   */
+  send(bytes: Buffer): void {
+    if (!this.telnet) return this.writeBytes(bytes);
+    const out: number[] = [];
+    for (let i = 0; i < bytes.length; i++) {
+      out.push(bytes[i]);
+      if (bytes[i] === 0x0d && bytes[i + 1] !== 0x0a) out.push(0x00);
+    }
+    this.writeBytes(Buffer.from(out));
+  }
+
+  private writeBytes(bytes: Buffer): void {
     const s = this.socket;
     if (!s || !s.writable) throw new BenchError(`${this.name}: the console connection to ${this.address} is down`, { code: 'E_CONSOLE', subject: this.name });
-    const bytes = Buffer.from(text, 'latin1');
     s.write(this.telnet ? telnetEscape(bytes) : bytes);
   }
 
