@@ -12,6 +12,9 @@ import type { ClientChannel, Client as SshClient } from 'ssh2';
 import { ChannelSlots } from './channel-slots.ts';
 import type { ConnectionState } from './connection-state.ts';
 
+/** Refusals of a request while no other channel was open that it retries (a channel closing meanwhile) before failing. */
+const MAX_LONELY_REFUSALS = 3;
+
 /** The request was withdrawn (timed out, or closed) before its channel opened. */
 export class OpenCancelled extends Error {}
 
@@ -41,6 +44,8 @@ export class ChannelOpener {
   /** Set on servers whose channel openings must not overlap other channels' (serializesExecs). */
   private readonly execLock: ChannelSlots | undefined;
   private readonly channels = new Set<ClientChannel>();
+  /** Slots held for good by refused `shell` requests (their channels stay open on the server). */
+  private stranded = 0;
 
   constructor(
     private readonly client: SshClient,
@@ -101,6 +106,7 @@ export class ChannelOpener {
   }
 
   private async openInSlot(command: string, shell: boolean, cancelled: () => boolean, attach: (ch: ClientChannel) => void): Promise<void> {
+    let lonelyRefusals = 0;
     for (;;) {
       try {
         await this.slots.acquire();
@@ -141,13 +147,24 @@ export class ChannelOpener {
         const reason = (err as { reason?: unknown }).reason;
         // A refused `shell` request (no `reason`: the channel itself was opened): ssh2 leaves
         // that channel open on both sides, so it keeps counting against the server's limit.
-        if (shell && reason === undefined && this.state.connected) throw this.state.channelError(command, err);
+        if (shell && reason === undefined && this.state.connected) {
+          this.stranded++;
+          throw this.state.channelError(command, err);
+        }
         this.slots.release();
         // The server's session limit: OpenSSH answers 2 CONNECT_FAILED ("open failed"),
-        // others 1 ADMINISTRATIVELY_PROHIBITED or 4 RESOURCE_SHORTAGE.
-        if (this.state.connected && (reason === 1 || reason === 2 || reason === 4) && othersOpen > 0) {
-          this.slots.limit = othersOpen;
-          this.opts.log(`${this.opts.name}: server refused a channel, limiting to ${othersOpen} at once`);
+        // others 1 ADMINISTRATIVELY_PROHIBITED or 4 RESOURCE_SHORTAGE. `othersOpen` counts
+        // requests still opening too (several refused at once each see the others), so the
+        // limit never drops to the stranded slots alone: that would leave no slot to wait for.
+        // A channel may have closed since the server refused (the others counted then): a few
+        // refusals with no other open channel are retried, after a pause, before giving up.
+        if (this.state.connected && (reason === 1 || reason === 2 || reason === 4) && (othersOpen > this.stranded || ++lonelyRefusals <= MAX_LONELY_REFUSALS)) {
+          const limit = Math.max(othersOpen, this.stranded + 1);
+          if (limit < this.slots.limit) {
+            this.slots.limit = limit;
+            this.opts.log(`${this.opts.name}: server refused a channel, limiting to ${limit} at once`);
+          }
+          if (othersOpen <= this.stranded) await new Promise((r) => setTimeout(r, 20 * lonelyRefusals));
           continue;
         }
         throw this.state.channelError(command, err);
