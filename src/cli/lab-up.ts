@@ -127,7 +127,15 @@ export async function labUp(o: LabUpOptions): Promise<number> {
     process.once('SIGTERM', onTerm);
     process.once('SIGHUP', onHup);
   });
-  await lab.stop();
+  // A second signal while stopping (npm and a shell between may each pass one on) waits for the
+  // stop too: dying of it would leave the exit status to the signal and the rig half stopped.
+  const holdOn = (): void => {};
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, holdOn);
+  try {
+    await lab.stop();
+  } finally {
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.off(sig, holdOn);
+  }
   const said = why === 'for' ? `after ${o.for} s (--for)` : why === 'parent' ? 'its parent process is gone' : why;
   const code = why === 'for' ? 0 : why === 'SIGINT' ? 130 : why === 'SIGTERM' ? 143 : 129;
   if (o.json) o.out(JSON.stringify({ event: 'stopped', reason: why, exitCode: code }) + '\n');
