@@ -31,12 +31,13 @@ const FAULT_EFFECTS: Record<FaultKind, string> = {
   hang: "the device's kernel wedges: SSH accepts, commands never return, until its power is cut (durationS: it hangs again at every boot for that long)",
   oops: 'a kernel oops in ath_pci on the serial console, then the device hangs as with `hang`',
   'pdu-stuck': "the device's power switch answers but its relays do not move",
+  'sshd-dead': "the device's SSH server dies: connections cut and refused until the board reboots; the kernel, console and radio live on",
 };
 export const FAULT_KINDS = Object.keys(FAULT_EFFECTS) as FaultKind[];
 
 export interface FaultSpec {
   kind: FaultKind;
-  /** Device for drop-ssh, reboot, clock-jump, hang, oops, pdu-stuck (default client). */
+  /** Device for drop-ssh, reboot, clock-jump, hang, oops, pdu-stuck, sshd-dead (default client). */
   device?: 'ap1' | 'ap2' | 'client';
   /** Attenuator name for the attenuator faults (default: the first). */
   attenuator?: string;
@@ -192,6 +193,13 @@ export class FaultInjector {
       case 'hang':
         this.hang(device, spec);
         break;
+      case 'sshd-dead': {
+        // dropbear is gone; the next boot starts it again (the board's power-up stops refusing).
+        const server = this.ssh[device];
+        server.setRefusing(true);
+        server.dropConnections();
+        break;
+      }
       case 'pdu-stuck': {
         const pdu = this.pdus[device];
         if (!pdu) throw new Error(`pdu-stuck: ${device} has no power outlet on this bench (give it power: in the inventory)`);

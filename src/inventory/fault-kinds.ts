@@ -16,5 +16,6 @@ export const FAULT_KINDS = [
   'hang', // a board's kernel wedges: SSH accepts, commands never return (until power-cycled)
   'oops', // a kernel oops in the board's wireless driver (ath_pci) on its console, then it hangs
   'pdu-stuck', // a device's power switch answers but does not switch (a welded relay)
+  'sshd-dead', // a board's SSH server dies (its connections cut, new ones refused) while the kernel lives on, until it reboots
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

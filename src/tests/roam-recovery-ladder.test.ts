@@ -5,7 +5,8 @@
  * through its virtual Gude outlet and comes back, every other roam is valid and
  * equal to the ground truth, and the console capture holds the oops. A board that
  * stays hung through every power cycle ends the run with exit 3, the records
- * written so far intact and the summary saying why.
+ * written so far intact and the summary saying why. A board whose SSH server died with
+ * the kernel alive is rebooted over its serial console, no power cycle needed.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -82,6 +83,33 @@ describe('recovery ladder on the virtual bench', () => {
     for (const d of ['ap1', 'ap2']) expect(existsSync(join(json.runDir, `console-${d}.log`))).toBe(true);
     // The report's roam detail carries the oops text.
     expect(readFileSync(join(json.runDir, 'index.html'), 'utf8')).toMatch(/ath_tx_start\+0x3c8\/0x1790/);
+  });
+
+  it('sshd dead at roam 4, the kernel alive: rebooted over its serial console (no power cycle), the rest valid and equal to the ground truth', async () => {
+    const dir = tempDir();
+    const inv = inventory(dir, [{ kind: 'sshd-dead', device: 'client', atRoam: 4 }]);
+    const r = await runCli(['roam', '--inventory', inv, '--reports', join(dir, 'reports'), '--count', '12', '--json'], { timeoutMs: 300_000 });
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const json = JSON.parse(r.stdout) as RoamJson;
+    const roams = readJsonl<Roam>(join(json.runDir, 'roams.jsonl'));
+    const truth = new Map(readJsonl<{ index: number; droppedSeqs: number[] }>(join(json.runDir, 'ground-truth.jsonl')).map((t) => [t.index, t]));
+    expect(roams.map((x) => x.index)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const hit = roams[3];
+    expect(hit.valid).toBe(false);
+    expect(hit.recovery).toContain('client rebooted over its console');
+    expect(hit.recovery?.some((f) => /power-cycled/.test(f))).toBe(false);
+    expect(hit.invalidReason).toMatch(/client rebooted over its console/);
+    for (const x of roams.filter((y) => y.index !== 4)) {
+      expect(x.valid, `roam ${x.index}: ${x.invalidReason}`).toBe(true);
+      expect(x.lostSeqs, `roam ${x.index}`).toEqual(truth.get(x.index)!.droppedSeqs);
+    }
+    const log = readFileSync(join(json.runDir, 'recovery.log'), 'utf8');
+    expect(log).toMatch(/client does not take SSH[\s\S]*logging in on client's console to reboot it[\s\S]*client back after the reboot over its console[\s\S]*recovered: client on ap\d/);
+    expect(log).not.toMatch(/power-cycling/);
+    // The console saw the reboot: its boot log (the capture starts after the lab's first boot).
+    const capture = readFileSync(join(json.runDir, 'console-client.log'), 'latin1');
+    expect(capture.match(/Linux version 2\.6\.16/g)?.length).toBe(1);
   });
 
   it('a board that stays hung through its power cycles: exit 3, the roams so far intact, the summary says why', async () => {
