@@ -5,7 +5,7 @@
  * open and WPA2-PSK, while tcpdump captures the station's ICMP inside the VM (in netns
  * sta, where wlan2 is the only interface besides lo). Every roam must be detected from
  * the station's own association events, the BSSIDs must alternate, no roam may be invalid,
- * (the client's `events: wpa_supplicant`: wpa_supplicant's own log),
+ * (the client's `events: wpa_cli`: an interactive wpa_cli attached to its control socket on a pty),
  * and each roam's lost and late seqs must be exactly what the capture shows: a seq is
  * lost when no echo reply for it was captured, late when its reply was captured more
  * than one interval after the send time ping wrote into the packet. `rig check` passes
@@ -163,8 +163,8 @@ describe('hwsim lab: rig roam on mac80211_hwsim, hostapd and wpa_supplicant', ()
         expect(rec.trigger).toBe('station-command');
         // Detected from the station's events: a join time after the command, at the new BSSID.
         expect(rec.tJoin).not.toBeNull();
-        // (wpa_supplicant's stamps are the VM's clock, mapped to the bench clock by the
-        // measured offset; under TCG the guest clock wanders by tens of ms between checks.)
+        // (the events' stamps are on the VM's clock: arrival less an offset measured against
+        // ping -D; under TCG the guest clock wanders by tens of ms between checks.)
         expect(rec.tJoin!).toBeGreaterThan(rec.tStart - CLOCK_SLACK_MS);
         expect(rec.tJoin!).toBeLessThan(rec.tStart + 30_000);
         if (rec.tLeave !== null) expect(rec.tLeave).toBeLessThanOrEqual(rec.tJoin!);
