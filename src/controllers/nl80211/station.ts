@@ -42,13 +42,15 @@ import type { AssociationEvent, EventStream, LinkInfo, Station, StationSettings 
 import { shellCommand, shellQuote } from '../ssh/quote.ts';
 import type { DeviceShell, ExecResult } from '../ssh/types.ts';
 import { measureArrivalOffset } from './arrival-offset.ts';
-import { parseIwEventLine, parseIwLink, parseWpaBss, parseWpaCliOk, parseWpaStatus, type IwLink } from './parse.ts';
+import { parseIwEventLine, parseIwLink, parseWpaBss, parseWpaCliKeyValues, parseWpaCliOk, parseWpaStatus, type IwLink } from './parse.ts';
 import { parseWpaEventLine, wpaCliMonitorText, type WpaEventLine } from './wpa-events.ts';
 
 export const WPA_CONF = '/tmp/rig-wpa_supplicant.conf';
 /** wpa_supplicant's own log (`-t -f`), when the association events come from it. */
 export const WPA_LOG = '/tmp/rig-wpa_supplicant.log';
 export const CTRL_INTERFACE = '/var/run/wpa_supplicant';
+/** wpa_supplicant 2.10's GREAT_SNR (wpa_supplicant/scan.h): no roam of its own above it. */
+export const WPA_GREAT_SNR_DB = 25;
 /** Refresh the target's BSS entry by a scan when it is older than this (seconds). */
 export const BSS_FRESH_S = 25;
 
@@ -238,6 +240,28 @@ export class Nl80211Station implements Station {
       else if (e.kind === 'disconnected') listener({ atMs: ev.timeMs, arrivedMs, bssid: null });
     });
     return commandEventStream(proc);
+  }
+
+  /**
+   * wpa_supplicant 2.10 does not roam by itself while its AP's SNR is above 25 dB (events.c
+   * wpa_supplicant_need_to_roam_within_ess(): GREAT_SNR, "Skip roam - Current BSS has good
+   * SNR"), whatever the other AP offers; below it, only after a scan (bgscan, or a lost link).
+   */
+  roamThresholdDb(): number {
+    return WPA_GREAT_SNR_DB;
+  }
+
+  /** `wpa_cli signal_poll`'s NOISE (the driver's survey of the channel in use); null without one. */
+  async noiseDbm(): Promise<number | null> {
+    const r = await this.run(['wpa_cli', '-i', this.cfg.iface, 'signal_poll'], { allowFail: true });
+    if (r.exitCode !== 0) return null;
+    let kv: Record<string, string>;
+    try {
+      kv = parseWpaCliKeyValues(r.stdout);
+    } catch {
+      return null; // FAIL (not associated): no noise to read
+    }
+    return kv.NOISE !== undefined && /^-?\d+$/.test(kv.NOISE) && Number(kv.NOISE) !== 9999 ? Number(kv.NOISE) : null;
   }
 
   async roamTo(bssid: string): Promise<void> {
