@@ -4,7 +4,8 @@
  * `${XDG_CACHE_HOME:-~/.cache}/rig/hwsim/<key>/` (vmlinuz, initrd.img, versions.txt).
  * The key hashes the candidate versions apt would fetch (the tools and the kernel package
  * behind linux-image-amd64) and the build script and /init: a Debian point release or an
- * edit of either script makes a new image; an unchanged one is reused.
+ * edit of either script makes a new image; an unchanged one is reused. Taking an image
+ * removes the ones built before it (image-prune.ts).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -13,6 +14,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { VirtualRigError } from '../errors.ts';
+import { markImageUsed, pruneOldImages } from './image-prune.ts';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const BUILD_SCRIPT = join(HERE, 'build-image.sh');
@@ -99,7 +101,8 @@ function runBuild(outDir: string, log: (m: string) => void): Promise<void> {
 /** The cached image for what apt offers now; built (about 30 s) when there is none. */
 export async function ensureImage(o: { cacheDir?: string; log: (m: string) => void }): Promise<VmImage> {
   const cacheDir = o.cacheDir ?? defaultCacheDir();
-  const dir = join(cacheDir, imageKey(imageInputs()));
+  const key = imageKey(imageInputs());
+  const dir = join(cacheDir, key);
   const files = { kernel: join(dir, 'vmlinuz'), initrd: join(dir, 'initrd.img') };
   const started = Date.now();
   let built = false;
@@ -117,5 +120,8 @@ export async function ensureImage(o: { cacheDir?: string; log: (m: string) => vo
     }
     built = true;
   }
+  markImageUsed(dir);
+  const pruned = pruneOldImages(cacheDir, key);
+  if (pruned.length > 0) o.log(`hwsim lab: removed ${pruned.length} older cached image(s) from ${cacheDir}: ${pruned.join(', ')}`);
   return { dir, ...files, versions: readFileSync(join(dir, 'versions.txt'), 'utf8'), built, buildMs: Date.now() - started };
 }

@@ -31,7 +31,7 @@ export interface RadioDriverSpec {
   /** An AP's bridge (`wireless.bridge`), when the inventory names one. */
   bridge?: string;
   /** A station's association event source (`wireless.events`), when the inventory names one. */
-  events?: 'iw' | 'wpa_supplicant';
+  events?: 'iw' | 'wpa_supplicant' | 'wpa_cli';
   commandTimeoutMs: number;
 }
 

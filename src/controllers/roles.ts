@@ -90,6 +90,11 @@ export interface Station {
   roamThresholdDb?(channel: number): number | null;
   /** How long a scan keeps the driver's cache fresh for its roam check, ms (madwifi: `scanvalid`); null when unknown. */
   scanValidMs?(): number | null;
+  /**
+   * Optional: the noise floor (dBm) on the current link now, when the driver reports one
+   * and link() does not (nl80211: `wpa_cli signal_poll`'s NOISE); null when unknown.
+   */
+  noiseDbm?(): Promise<number | null>;
 }
 
 /** An access point: serves the network; says which stations it has. */

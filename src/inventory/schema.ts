@@ -139,9 +139,11 @@ export const ClientWirelessSchema = z.strictObject({
   /**
    * nl80211: where the station's association events come from: `iw` (`iw event -t`, the
    * default) or `wpa_supplicant` (its own `-t -f` log: Trying to authenticate, Associated
-   * with, CTRL-EVENT-CONNECTED / DISCONNECTED, with wpa_supplicant's stamps).
+   * with, CTRL-EVENT-CONNECTED / DISCONNECTED, with wpa_supplicant's stamps) or `wpa_cli`
+   * (the same events from an interactive wpa_cli attached to its control socket, on a pty,
+   * stamped on arrival).
    */
-  events: z.enum(['iw', 'wpa_supplicant'], msg('expected iw or wpa_supplicant')).optional(),
+  events: z.enum(['iw', 'wpa_supplicant', 'wpa_cli'], msg('expected iw, wpa_supplicant or wpa_cli')).optional(),
 });
 
 const CHANNEL_EXPECT = 'expected a Wi-Fi channel, an integer 1..14 or 36..165';

@@ -2,10 +2,11 @@
  * The rig against the real Linux wireless stack: `rig lab up --kind hwsim` boots the QEMU
  * VM (mac80211_hwsim, hostapd and wpa_supplicant 2.10 from Debian), then the real CLI runs
  * `rig roam --count 10` with the station-command trigger (`wpa_cli roam BSSID`) on it,
- * open and WPA2-PSK, while tcpdump captures the station's ICMP inside the VM (in netns
+ * open and WPA2-PSK, then `rig roam --count 4` with the bss-transition trigger (hostapd_cli
+ * bss_tm_req from the current AP), open and WPA2-PSK, while tcpdump captures the station's ICMP inside the VM (in netns
  * sta, where wlan2 is the only interface besides lo). Every roam must be detected from
  * the station's own association events, the BSSIDs must alternate, no roam may be invalid,
- * (the client's `events: wpa_supplicant`: wpa_supplicant's own log),
+ * (the client's `events: wpa_cli`: an interactive wpa_cli attached to its control socket on a pty),
  * and each roam's lost and late seqs must be exactly what the capture shows: a seq is
  * lost when no echo reply for it was captured, late when its reply was captured more
  * than one interval after the send time ping wrote into the packet. `rig check` passes
@@ -24,7 +25,19 @@ import { openSsh, startLabProcess, type RunningLab } from './helpers/lab.ts';
 import { readIcmpEchoes, type IcmpEcho } from './helpers/pcap.ts';
 
 const INTERVAL_S = 0.2;
-const COUNT = 10;
+/**
+ * Ten commanded roams open and WPA2-PSK, then four each asked by the AP with a BSS
+ * Transition Management request (Debian's wpa_supplicant 2.10 is built with CONFIG_WNM:
+ * it follows the request to the one preferred candidate). Even counts: each run ends on
+ * ap1, where the next must start, and on hwsim nothing else makes the client pick ap1
+ * (the attenuators move nothing; a new wpa_supplicant took ap2 after a run ended there).
+ */
+const RUNS = [
+  { bench: 'hwsim', trigger: 'station-command', count: 10 },
+  { bench: 'hwsim-wpa', trigger: 'station-command', count: 10 },
+  { bench: 'hwsim-btm', trigger: 'bss-transition', count: 4 },
+  { bench: 'hwsim-wpa-btm', trigger: 'bss-transition', count: 4 },
+] as const;
 /**
  * How far the VM's clock may be off the controller's after the bench clock's one offset. Under
  * TCG the guest clock drifts against the host's: measured 174 ms behind on an idle machine
@@ -98,6 +111,11 @@ describe('hwsim lab: rig roam on mac80211_hwsim, hostapd and wpa_supplicant', ()
     const wpa = doc.getIn(['benches', 'hwsim']) as { clone(): unknown };
     doc.setIn(['benches', 'hwsim-wpa'], wpa.clone());
     doc.setIn(['benches', 'hwsim-wpa', 'security'], doc.createNode({ mode: 'wpa-psk', pskEnv: 'RIG_WPA_PSK' }));
+    // And both with the AP-initiated trigger.
+    for (const b of ['hwsim', 'hwsim-wpa']) {
+      doc.setIn(['benches', `${b}-btm`], (doc.getIn(['benches', b]) as { clone(): unknown }).clone());
+      doc.setIn(['benches', `${b}-btm`, 'profile', 'trigger'], 'bss-transition');
+    }
     writeFileSync(inventory, doc.toString());
   }, 220_000);
 
@@ -120,8 +138,9 @@ describe('hwsim lab: rig roam on mac80211_hwsim, hostapd and wpa_supplicant', ()
     expect(out.items.find((i) => i.check === 'traffic')?.status).toBe('ok');
   }, 60_000);
 
-  for (const bench of ['hwsim', 'hwsim-wpa'] as const) {
-    it(`${bench}: ${COUNT} commanded roams, each detected, alternating, lost and late as the capture in the VM shows`, async () => {
+  for (const { bench, trigger, count } of RUNS) {
+    const how = trigger === 'station-command' ? 'commanded roams' : 'roams asked by the AP (BSS Transition Management)';
+    it(`${bench}: ${count} ${how}, each detected, alternating, lost and late as the capture in the VM shows`, async () => {
       const client = lab!.devices.client;
       const start = await openSsh(client, ['rm -f /tmp/rig-cap.pcap; tcpdump -Z root -i any -n -U -w /tmp/rig-cap.pcap icmp </dev/null >/tmp/rig-cap.log 2>&1 & echo $!']);
       expect(start.code, start.stderr).toBe(0);
@@ -135,7 +154,7 @@ describe('hwsim lab: rig roam on mac80211_hwsim, hostapd and wpa_supplicant', ()
       expect(listening).toMatch(/listening on any/);
 
       const reports = join(dir, `runs-${bench}`);
-      const r = await runCli(['roam', '-i', inventory, '--bench', bench, '--count', String(COUNT), '--reports', reports, '--json'], {
+      const r = await runCli(['roam', '-i', inventory, '--bench', bench, '--count', String(count), '--reports', reports, '--json'], {
         env: { RIG_WPA_PSK: PSK },
         timeoutMs: 150_000,
       });
@@ -143,28 +162,28 @@ describe('hwsim lab: rig roam on mac80211_hwsim, hostapd and wpa_supplicant', ()
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
       expect(stopped.code, stopped.stderr).toBe(0);
       const out = JSON.parse(r.stdout) as RoamJson;
-      expect(out.variants[0].roams).toBe(COUNT);
+      expect(out.variants[0].roams).toBe(count);
       expect(out.variants[0].invalid).toBe(0);
 
       const records = readJsonl<RoamRecord>(join(out.runDir, 'roams.jsonl'));
-      expect(records).toHaveLength(COUNT);
+      expect(records).toHaveLength(count);
       const captured = readIcmpEchoes(Buffer.from(stopped.stdout.replace(/\s+/g, ''), 'base64'));
       // The run's ping is the one ICMP id with the most requests (the rig's reachability
       // checks send a few short pings of their own): one ping for the whole run, no restart.
       const perId = new Map<number, number>();
       for (const e of captured) if (e.kind === 'request') perId.set(e.id, (perId.get(e.id) ?? 0) + 1);
       const [runId, requests] = [...perId].sort((a, b) => b[1] - a[1])[0] ?? [0, 0];
-      expect(requests).toBeGreaterThan(COUNT * 10);
+      expect(requests).toBeGreaterThan(count * 10);
       const echoes = captured.filter((e) => e.id === runId);
       expect(echoes.some((e) => e.kind === 'reply')).toBe(true);
 
       records.forEach((rec, i) => {
         expect(rec.valid, rec.invalidReason ?? '').toBe(true);
-        expect(rec.trigger).toBe('station-command');
+        expect(rec.trigger).toBe(trigger);
         // Detected from the station's events: a join time after the command, at the new BSSID.
         expect(rec.tJoin).not.toBeNull();
-        // (wpa_supplicant's stamps are the VM's clock, mapped to the bench clock by the
-        // measured offset; under TCG the guest clock wanders by tens of ms between checks.)
+        // (the events' stamps are on the VM's clock: arrival less an offset measured against
+        // ping -D; under TCG the guest clock wanders by tens of ms between checks.)
         expect(rec.tJoin!).toBeGreaterThan(rec.tStart - CLOCK_SLACK_MS);
         expect(rec.tJoin!).toBeLessThan(rec.tStart + 30_000);
         if (rec.tLeave !== null) expect(rec.tLeave).toBeLessThanOrEqual(rec.tJoin!);
@@ -179,7 +198,7 @@ describe('hwsim lab: rig roam on mac80211_hwsim, hostapd and wpa_supplicant', ()
       // Report and JUnit, as on any bench.
       expect(existsSync(join(out.runDir, 'index.html'))).toBe(true);
       const junit = readFileSync(join(out.runDir, 'junit.xml'), 'utf8');
-      expect(junit.match(/<testcase\b/g)?.length ?? 0).toBeGreaterThanOrEqual(COUNT);
+      expect(junit.match(/<testcase\b/g)?.length ?? 0).toBeGreaterThanOrEqual(count);
 
       const assoc = records.map((x) => x.tJoin! - x.tStart);
       const airtime = records.map((x) => (x.tLeave === null ? NaN : x.tJoin! - x.tLeave));

@@ -9,7 +9,7 @@
  * - sshd limited to the algorithms of a 2007 board (diffie-hellman-group1-sha1, ssh-rsa,
  *   aes128-cbc, hmac-sha1): refused by default with a clear E_ALGORITHMS, accepted with
  *   the inventory's `algorithms: { legacy: true }`, through BenchSession and `rig trust`.
- * - dropbear: the same basics; dropbear 2022.83's channel race (#321) is survived; the
+ * - dropbear: the same basics; a stream on a pty (stdin left open); dropbear 2022.83's channel race (#321) is survived; the
  *   oldest algorithms Debian's build has (group14-sha1, ssh-rsa, aes128-ctr, hmac-sha1).
  *   Debian's dropbear cannot be limited to the 2007 set (no such option; group1 and CBC
  *   are compiled out): the test shows it, and ssh-algorithms.test.ts emulates that board.
@@ -518,6 +518,29 @@ describe.skipIf(dropbearWhy && !REQUIRED)('dropbear', { timeout: 30_000 }, () =>
       expect(rs.every((r, i) => r.exitCode === 0 && r.stdout === `${i}\n`)).toBe(true);
       expect((await p.done).exitCode).toBe(0);
       if (/^dropbear_2022/.test(d.serverSoftware)) expect(logs.join('\n')).toContain('one at a time');
+    } finally {
+      await d.close();
+    }
+  });
+
+  it("a stream on a pty (interactive wpa_cli's case) runs on a terminal with its stdin open until close(); without one, stdin is at EOF at once", async () => {
+    const d = await SshDevice.connect(opts(db));
+    try {
+      const script = 'if [ -t 0 ] && [ -t 1 ]; then echo tty; else echo no-tty; fi; if read -r x; then echo read; else echo eof; fi';
+      expect((await d.stream(script).done).stdout).toBe('no-tty\neof\n');
+      const p = d.stream(script, { pty: true });
+      const lines: string[] = [];
+      p.onLine((l) => lines.push(l));
+      let ended = false;
+      void p.done.then(() => (ended = true));
+      for (let i = 0; i < 50 && lines.length === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, 500));
+      // `read` still waits: nothing after "tty", and the command has not ended
+      expect(lines).toEqual(['tty']);
+      expect(ended).toBe(false);
+      p.close();
+      const r = await p.done;
+      expect(r.stdout).toBe('tty\r\n'); // a terminal's line end
     } finally {
       await d.close();
     }

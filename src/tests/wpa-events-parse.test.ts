@@ -4,10 +4,13 @@
  * log (wpa_debug.c: `"%ld.%06u: "`, then wpa_msg()'s `"%s: "` interface prefix) and the
  * control socket's `<3>` form (what wpa_cli prints); sme.c "SME: Trying to authenticate
  * with", "Trying to associate with", events.c "Associated with", wpa_ctrl.h
- * CTRL-EVENT-CONNECTED / CTRL-EVENT-DISCONNECTED.
+ * CTRL-EVENT-CONNECTED / CTRL-EVENT-DISCONNECTED; an interactive wpa_cli's terminal output
+ * (wpa_cli.c wpa_cli_recv_pending(): `"\r%s\n"` after clearing the line, then the `> `
+ * prompt redrawn; the terminal's `\r\n`).
  */
 import { describe, expect, it } from 'vitest';
-import { parseWpaEventLine } from '../controllers/nl80211/wpa-events.ts';
+import { arrivalOffsetOf, pingStampMs } from '../controllers/nl80211/arrival-offset.ts';
+import { parseWpaEventLine, wpaCliMonitorText } from '../controllers/nl80211/wpa-events.ts';
 
 describe('wpa_supplicant event lines', () => {
   it('a WPA2 roam in the -t -f log: leave at the authentication, join at the association, connected after the keys', () => {
@@ -52,5 +55,66 @@ describe('wpa_supplicant event lines', () => {
     expect(parseWpaEventLine('')).toBeNull();
     expect(() => parseWpaEventLine('1764551200.500000: wlan0: Associated with somewhere')).toThrow(/unreadable "1764551200.500000: wlan0: Associated with somewhere"/);
     expect(() => parseWpaEventLine('wlan0: CTRL-EVENT-CONNECTED - Connection to nobody completed')).toThrow(/unreadable/);
+  });
+});
+
+describe('interactive wpa_cli on a terminal', () => {
+  it('finds the event after the prompt and the carriage returns, and it parses as the socket form', () => {
+    // What the pty carries, split on \n: the prompt of the line before, \r, the event, the terminal's \r.
+    const lines = [
+      'wpa_cli v2.10\r',
+      'Interactive mode\r',
+      "> \r<3>SME: Trying to authenticate with 02:00:00:00:01:00 (SSID='rig-roam' freq=2437 MHz)\r",
+      '> \r<3>Associated with 02:00:00:00:01:00\r',
+      '>    \r> \r<3>CTRL-EVENT-CONNECTED - Connection to 02:00:00:00:01:00 completed [id=0 id_str=]\r',
+      '> \r<3>CTRL-EVENT-DISCONNECTED bssid=02:00:00:00:01:00 reason=3 locally_generated=1\r',
+      "> 'PING' command timed out.\r",
+      'Connection to wpa_supplicant lost - trying to reconnect\r',
+      '> ',
+    ];
+    const texts = lines.map(wpaCliMonitorText);
+    expect(texts).toEqual([
+      null,
+      null,
+      "<3>SME: Trying to authenticate with 02:00:00:00:01:00 (SSID='rig-roam' freq=2437 MHz)",
+      '<3>Associated with 02:00:00:00:01:00',
+      '<3>CTRL-EVENT-CONNECTED - Connection to 02:00:00:00:01:00 completed [id=0 id_str=]',
+      '<3>CTRL-EVENT-DISCONNECTED bssid=02:00:00:00:01:00 reason=3 locally_generated=1',
+      null,
+      null,
+      null,
+    ]);
+    const events = texts.filter((t): t is string => t !== null).map((t) => parseWpaEventLine(t)!);
+    expect(events.map((e) => [e.timeMs, e.iface, e.event.kind])).toEqual([
+      [null, null, 'trying-authenticate'],
+      [null, null, 'associated'],
+      [null, null, 'connected'],
+      [null, null, 'disconnected'],
+    ]);
+  });
+
+  it('a global control interface\'s IFNAME= prefix becomes the interface', () => {
+    const t = wpaCliMonitorText('> \r<3>IFNAME=wlan1 Associated with 02:00:00:00:00:00\r');
+    expect(t).toBe('<3>wlan1: Associated with 02:00:00:00:00:00');
+    expect(parseWpaEventLine(t!)).toEqual({ timeMs: null, iface: 'wlan1', event: { kind: 'associated', bssid: '02:00:00:00:00:00' } });
+  });
+});
+
+describe('the arrival offset against ping -D', () => {
+  it('reads ping -D stamps (iputils print_timestamp(): [SECONDS.MICROSECONDS]) and nothing else', () => {
+    expect(pingStampMs('[1796097320.184031] 64 bytes from 127.0.0.1: icmp_seq=1 ttl=64 time=2.50 ms')).toBe(1796097320184.031);
+    expect(pingStampMs('PING 127.0.0.1 (127.0.0.1) 56(84) bytes of data.')).toBeNull();
+    expect(pingStampMs('64 bytes from 127.0.0.1: icmp_seq=1 ttl=64 time=2.50 ms')).toBeNull();
+  });
+
+  it('is the fastest line\'s arrival less its stamp; unknown without a line', () => {
+    expect(
+      arrivalOffsetOf([
+        { stampMs: 1000, arrivedMs: 1260 },
+        { stampMs: 1200, arrivedMs: 1437 },
+        { stampMs: 1400, arrivedMs: 1690 },
+      ]),
+    ).toBe(237);
+    expect(arrivalOffsetOf([])).toBeNull();
   });
 });

@@ -16,10 +16,11 @@
  *   seconds from gettimeofday() when iw handled it), the arrival time the bench clock's.
  *   With `wireless.events: wpa_supplicant` the events are wpa_supplicant's own instead
  *   (wpa-events.ts): it is started with `-t -f /tmp/rig-wpa_supplicant.log` and the log is
- *   followed with `tail -n 0 -F`; the stamps are wpa_supplicant's. Not `wpa_cli -a` (its
- *   action script gets CONNECTED / DISCONNECTED only, no association time, and no stamp) nor
- *   an interactive `wpa_cli` (its output on a pipe is block-buffered and mixed with its
- *   prompt): the log carries the same wpa_msg() text the control socket sends, stamped.
+ *   followed with `tail -n 0 -F`; the stamps are wpa_supplicant's. With `wireless.events:
+ *   wpa_cli` the same events come from an interactive `wpa_cli -i IFACE` attached to the
+ *   control socket, on a pty (on a pipe it buffers and quits), stamped on arrival less an
+ *   offset measured against ping -D (watchWpaCli()). Not `wpa_cli -a`: its action script
+ *   gets CONNECTED / DISCONNECTED only, no association.
  * - roamTo(BSSID): `wpa_cli -i IFACE roam BSSID`. wpa_supplicant answers FAIL when the target
  *   is not in its BSS table (ctrl_iface.c wpa_supplicant_ctrl_iface_roam()), and the table
  *   forgets an AP 180 s after a scan last heard it (bss_expiration_age); nothing scans while
@@ -40,13 +41,16 @@ import { channelToFrequencyGHz } from '../wifi-channels.ts';
 import type { AssociationEvent, EventStream, LinkInfo, Station, StationSettings } from '../roles.ts';
 import { shellCommand, shellQuote } from '../ssh/quote.ts';
 import type { DeviceShell, ExecResult } from '../ssh/types.ts';
-import { parseIwEventLine, parseIwLink, parseWpaBss, parseWpaCliOk, parseWpaStatus, type IwLink } from './parse.ts';
-import { parseWpaEventLine } from './wpa-events.ts';
+import { measureArrivalOffset } from './arrival-offset.ts';
+import { parseIwEventLine, parseIwLink, parseWpaBss, parseWpaCliKeyValues, parseWpaCliOk, parseWpaStatus, type IwLink } from './parse.ts';
+import { parseWpaEventLine, wpaCliMonitorText, type WpaEventLine } from './wpa-events.ts';
 
 export const WPA_CONF = '/tmp/rig-wpa_supplicant.conf';
 /** wpa_supplicant's own log (`-t -f`), when the association events come from it. */
 export const WPA_LOG = '/tmp/rig-wpa_supplicant.log';
 export const CTRL_INTERFACE = '/var/run/wpa_supplicant';
+/** wpa_supplicant 2.10's GREAT_SNR (wpa_supplicant/scan.h): no roam of its own above it. */
+export const WPA_GREAT_SNR_DB = 25;
 /** Refresh the target's BSS entry by a scan when it is older than this (seconds). */
 export const BSS_FRESH_S = 25;
 
@@ -61,7 +65,7 @@ export interface Nl80211Config {
    * NL80211_CMD_CONNECT / DISCONNECT) or `wpa_supplicant` (its own `-t -f` log: "Trying to
    * authenticate", "Associated with", CTRL-EVENT-CONNECTED / DISCONNECTED). Default iw.
    */
-  events?: 'iw' | 'wpa_supplicant';
+  events?: 'iw' | 'wpa_supplicant' | 'wpa_cli';
 }
 
 export class Nl80211Station implements Station {
@@ -131,20 +135,18 @@ export class Nl80211Station implements Station {
   }
 
   watchAssociations(clock: BenchClock, listener: (e: AssociationEvent) => void): EventStream {
+    if (this.cfg.events === 'wpa_cli') return this.watchWpaCli(clock, listener);
     return this.wpaEvents ? this.watchWpaLog(clock, listener) : this.watchIwEvents(clock, listener);
   }
 
   /**
    * wpa_supplicant's own log, followed (`tail -n 0 -F`): each line stamped by wpa_supplicant
-   * when the event happened (`-t`). The leave is "Trying to authenticate with" another AP
-   * (mac80211 drops the old link there) or CTRL-EVENT-DISCONNECTED; the join is "Associated
-   * with" (the association, as iw's `connected to`), or CTRL-EVENT-CONNECTED when no
-   * "Associated with" came for that AP (a driver that roams by itself).
+   * when the event happened (`-t`).
    */
   private watchWpaLog(clock: BenchClock, listener: (e: AssociationEvent) => void): EventStream {
     // -F: by name, so the log a reconfigured wpa_supplicant starts afresh is followed too
     const proc = this.shell.stream(shellCommand(['tail', '-n', '0', '-F', WPA_LOG]));
-    let current: string | null = null;
+    const follow = this.followWpaEvents(listener);
     proc.onLine((line, stream, receivedAt) => {
       if (stream !== 'stdout') return;
       let ev;
@@ -153,18 +155,73 @@ export class Nl80211Station implements Station {
       } catch {
         return; // a line this parser cannot read is no association event
       }
-      if (!ev || ev.timeMs === null || (ev.iface !== null && ev.iface !== this.cfg.iface)) return;
-      const e = ev.event;
-      const arrivedMs = clock.fromWallClock(receivedAt);
-      if (e.kind === 'associated' || (e.kind === 'connected' && current !== e.bssid)) {
-        current = e.bssid;
-        listener({ atMs: ev.timeMs, arrivedMs, bssid: e.bssid });
-      } else if ((e.kind === 'trying-authenticate' && current !== e.bssid) || e.kind === 'disconnected') {
-        current = null;
-        listener({ atMs: ev.timeMs, arrivedMs, bssid: null });
-      }
+      if (ev && ev.timeMs !== null) follow(ev, ev.timeMs, clock.fromWallClock(receivedAt));
     });
     return commandEventStream(proc);
+  }
+
+  /**
+   * An interactive `wpa_cli -i IFACE` on a pty, attached to wpa_supplicant's control socket.
+   * On a pipe wpa_cli buffers its output and quits at the first empty read; on a pty it
+   * prints each event at once and its stdin stays open. When wpa_supplicant restarts
+   * (configure()), wpa_cli reconnects by itself when its PING fails (`-G 1`: every second,
+   * not 5; measured on hwsim, the events of the first association after a restart come
+   * before it is back; the roam cycle waits for that one by polling iw link). Its monitor lines
+   * (`<3>CTRL-EVENT-CONNECTED ...`, wpaCliMonitorText()) carry no time: each is stamped when
+   * its bytes reach the rig (the SSH channel's data event, bench clock), less the arrival
+   * offset measured once at the start against ping -D's board stamps (arrival-offset.ts), so
+   * the stamp is on the board's clock like ping's. Events that come before the offset is
+   * known wait for it; without it (no ping -D) the arrival on the bench clock is the stamp.
+   */
+  private watchWpaCli(clock: BenchClock, listener: (e: AssociationEvent) => void): EventStream {
+    const proc = this.shell.stream(shellCommand(['wpa_cli', '-G', '1', '-i', this.cfg.iface]), { pty: true });
+    const follow = this.followWpaEvents(listener);
+    let offsetMs: number | null | undefined; // undefined: being measured
+    const waiting: { ev: WpaEventLine; arrivedMs: number }[] = [];
+    const deliver = (ev: WpaEventLine, arrivedMs: number): void => follow(ev, arrivedMs - (offsetMs ?? 0), arrivedMs);
+    void measureArrivalOffset(this.shell, clock, 10_000)
+      .catch(() => null)
+      .then((o) => {
+        offsetMs = o;
+        for (const w of waiting.splice(0)) deliver(w.ev, w.arrivedMs);
+      });
+    proc.onLine((line, stream, receivedAt) => {
+      if (stream !== 'stdout') return;
+      const text = wpaCliMonitorText(line);
+      if (text === null) return;
+      let ev;
+      try {
+        ev = parseWpaEventLine(text);
+      } catch {
+        return;
+      }
+      if (!ev) return;
+      const arrivedMs = clock.fromWallClock(receivedAt);
+      if (offsetMs === undefined) waiting.push({ ev, arrivedMs });
+      else deliver(ev, arrivedMs);
+    });
+    return commandEventStream(proc);
+  }
+
+  /**
+   * wpa_supplicant's events as joins and leaves: the leave is "Trying to authenticate with"
+   * another AP (mac80211 drops the old link there) or CTRL-EVENT-DISCONNECTED; the join is
+   * "Associated with" (the association, as iw's `connected to`), or CTRL-EVENT-CONNECTED
+   * when no "Associated with" came for that AP (a driver that roams by itself).
+   */
+  private followWpaEvents(listener: (e: AssociationEvent) => void): (ev: WpaEventLine, atMs: number, arrivedMs: number) => void {
+    let current: string | null = null;
+    return (ev, atMs, arrivedMs) => {
+      if (ev.iface !== null && ev.iface !== this.cfg.iface) return;
+      const e = ev.event;
+      if (e.kind === 'associated' || (e.kind === 'connected' && current !== e.bssid)) {
+        current = e.bssid;
+        listener({ atMs, arrivedMs, bssid: e.bssid });
+      } else if ((e.kind === 'trying-authenticate' && current !== e.bssid) || e.kind === 'disconnected') {
+        current = null;
+        listener({ atMs, arrivedMs, bssid: null });
+      }
+    };
   }
 
   private watchIwEvents(clock: BenchClock, listener: (e: AssociationEvent) => void): EventStream {
@@ -184,6 +241,28 @@ export class Nl80211Station implements Station {
       else if (e.kind === 'disconnected') listener({ atMs: ev.timeMs, arrivedMs, bssid: null });
     });
     return commandEventStream(proc);
+  }
+
+  /**
+   * wpa_supplicant 2.10 does not roam by itself while its AP's SNR is above 25 dB (events.c
+   * wpa_supplicant_need_to_roam_within_ess(): GREAT_SNR, "Skip roam - Current BSS has good
+   * SNR"), whatever the other AP offers; below it, only after a scan (bgscan, or a lost link).
+   */
+  roamThresholdDb(): number {
+    return WPA_GREAT_SNR_DB;
+  }
+
+  /** `wpa_cli signal_poll`'s NOISE (the driver's survey of the channel in use); null without one. */
+  async noiseDbm(): Promise<number | null> {
+    const r = await this.run(['wpa_cli', '-i', this.cfg.iface, 'signal_poll'], { allowFail: true });
+    if (r.exitCode !== 0) return null;
+    let kv: Record<string, string>;
+    try {
+      kv = parseWpaCliKeyValues(r.stdout);
+    } catch {
+      return null; // FAIL (not associated): no noise to read
+    }
+    return kv.NOISE !== undefined && /^-?\d+$/.test(kv.NOISE) && Number(kv.NOISE) !== 9999 ? Number(kv.NOISE) : null;
   }
 
   async roamTo(bssid: string): Promise<void> {

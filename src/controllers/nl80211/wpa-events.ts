@@ -88,3 +88,28 @@ function classify(text: string, line: string): WpaEvent {
   }
   return { kind: 'other' };
 }
+
+/**
+ * The event an interactive `wpa_cli -i IFACE` prints on a terminal, out of one line of its
+ * output: `<N>TEXT` (the level and wpa_msg()'s text), or null for anything else (banner,
+ * prompt, command replies, "Connection to wpa_supplicant lost/re-established").
+ *
+ * wpa_cli.c wpa_cli_recv_pending(): for each message from the attached control socket,
+ * edit_clear_line(), then `printf("\r%s\n", buf)`, then edit_redraw() (the `> ` prompt
+ * again, which the next line then begins with). A terminal turns `\n` into `\r\n`. So a
+ * line, split on `\n`, reads `> \r<3>CTRL-EVENT-CONNECTED - Connection to ... completed
+ * [id=0 id_str=]\r`; readline's line clearing may add spaces and `\r`s before it. The event
+ * is the last `\r`-separated piece that starts with `<N>`. A message the global control
+ * interface sends carries `IFNAME=IFACE ` after the level; it becomes the `IFACE: `
+ * prefix parseWpaEventLine() reads.
+ */
+export function wpaCliMonitorText(line: string): string | null {
+  const pieces = line.split('\r').map((p) => p.replace(/^(?:> )+/, ''));
+  for (let i = pieces.length - 1; i >= 0; i--) {
+    const m = /^(<\d>)(?:IFNAME=(\S+) )?(.*)$/.exec(pieces[i]);
+    if (!m) continue;
+    const text = m[3].replace(/\s+$/, '');
+    return m[2] ? `${m[1]}${m[2]}: ${text}` : `${m[1]}${text}`;
+  }
+  return null;
+}

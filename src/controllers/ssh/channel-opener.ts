@@ -65,7 +65,7 @@ export class ChannelOpener {
    * exit status and the close may arrive in the same TCP segment as the exec reply, and an
    * 'exit' event emitted before listeners are attached would be lost.
    */
-  async open(command: string, cancelled: () => boolean, attach: (ch: ClientChannel) => void, kind: 'exec' | 'stream' | 'shell'): Promise<void> {
+  async open(command: string, cancelled: () => boolean, attach: (ch: ClientChannel) => void, kind: 'exec' | 'stream' | 'pty-stream' | 'shell'): Promise<void> {
     // On servers that need it (see serializesExecs) no channel opens while another opens or an
     // exec runs: an exec holds the lock until its channel closes, a stream or a shell session until it is open.
     const lock = this.execLock;
@@ -82,7 +82,7 @@ export class ChannelOpener {
       lockHeld = false;
     };
     try {
-      await this.openInSlot(command, kind === 'shell', cancelled, (ch) => {
+      await this.openInSlot(command, kind === 'shell' ? 'shell' : kind === 'pty-stream' ? 'pty' : 'exec', cancelled, (ch) => {
         if (lockHeld && kind === 'exec') {
           lockHeld = false;
           ch.once('close', () => lock?.release());
@@ -105,7 +105,7 @@ export class ChannelOpener {
     for (const ch of this.channels) ch.close();
   }
 
-  private async openInSlot(command: string, shell: boolean, cancelled: () => boolean, attach: (ch: ClientChannel) => void): Promise<void> {
+  private async openInSlot(command: string, how: 'exec' | 'pty' | 'shell', cancelled: () => boolean, attach: (ch: ClientChannel) => void): Promise<void> {
     let lonelyRefusals = 0;
     for (;;) {
       try {
@@ -135,7 +135,9 @@ export class ChannelOpener {
               resolve();
             };
             // A shell session (shell-session.ts): the login shell on a channel without a pty.
-            if (shell) this.client.shell(false, opened);
+            if (how === 'shell') this.client.shell(false, opened);
+            // A pty stream (`ssh -tt`): a dumb terminal wide enough that nothing wraps.
+            else if (how === 'pty') this.client.exec(command, { pty: { term: 'dumb', cols: 1024, rows: 24, width: 0, height: 0 } }, opened);
             else this.client.exec(command, opened);
           } catch (e) {
             reject(e);
@@ -147,7 +149,7 @@ export class ChannelOpener {
         const reason = (err as { reason?: unknown }).reason;
         // A refused `shell` request (no `reason`: the channel itself was opened): ssh2 leaves
         // that channel open on both sides, so it keeps counting against the server's limit.
-        if (shell && reason === undefined && this.state.connected) {
+        if (how === 'shell' && reason === undefined && this.state.connected) {
           this.stranded++;
           throw this.state.channelError(command, err);
         }

@@ -2,7 +2,8 @@
  * A streamed remote command (ping, iwevent) on its own exec channel: its output as
  * lines as they arrive (each with its arrival time), signals, and a result when it
  * ends that keeps only the last 64 KiB of stdout and stderr (a night of ping output
- * would not fit in memory). The command's stdin gets EOF at once, as with `ssh -n`.
+ * would not fit in memory). The command's stdin gets EOF at once, as with `ssh -n`;
+ * on a pty (`stream(cmd, { pty: true })`, as `ssh -tt`) it stays open and unused.
  */
 import { performance } from 'node:perf_hooks';
 import type { ClientChannel } from 'ssh2';
@@ -46,6 +47,7 @@ export class SshRemoteProcess implements RemoteProcess {
     readonly command: string,
     private readonly connection: Pick<ConnectionState, 'connected' | 'disconnectedError' | 'channelError'>,
     open: OpenProcessChannel,
+    private readonly opts: { keepStdinOpen?: boolean } = {},
   ) {
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     open(
@@ -139,7 +141,8 @@ export class SshRemoteProcess implements RemoteProcess {
       const lost = !this.gotExit && !this.closeRequested && !this.connection.connected;
       this.finish(lost ? this.connection.disconnectedError(this.command) : undefined);
     });
-    ch.end();
+    // stdin: EOF at once (`ssh -n`), unless the command runs on a pty and waits for input that never comes
+    if (!this.opts.keepStdinOpen) ch.end();
     for (const s of this.pendingSignals.splice(0)) sendSignal(ch, s);
     if (this.closeRequested) this.kill();
   }

@@ -33,7 +33,7 @@ import { killTreeCommand } from './shell-script.ts';
 import type { PresentedHostKey } from './host-key-policy.ts';
 import { fingerprintOf } from './known-hosts.ts';
 import { SshRemoteProcess, type StreamResult } from './remote-process.ts';
-import type { DeviceShell, ExecOptions, ExecResult, RemoteProcess } from './types.ts';
+import type { DeviceShell, ExecOptions, ExecResult, RemoteProcess, StreamOptions } from './types.ts';
 
 export { serializesExecs } from './channel-opener.ts';
 export type { NegotiatedAlgorithms } from './connect-attempt.ts';
@@ -164,9 +164,13 @@ export class SshDevice implements DeviceShell {
     });
   }
 
-  stream(command: string): RemoteProcess & { readonly done: Promise<StreamResult> } {
-    const proc = new SshRemoteProcess(command, this.state, (cancelled, attach) =>
-      this.state.connected ? this.opener.open(command, cancelled, attach, 'stream') : Promise.reject(this.state.disconnectedError(command)),
+  stream(command: string, options: StreamOptions = {}): RemoteProcess & { readonly done: Promise<StreamResult> } {
+    const kind = options.pty ? 'pty-stream' : 'stream';
+    const proc = new SshRemoteProcess(
+      command,
+      this.state,
+      (cancelled, attach) => (this.state.connected ? this.opener.open(command, cancelled, attach, kind) : Promise.reject(this.state.disconnectedError(command))),
+      { keepStdinOpen: options.pty === true },
     );
     this.streams.add(proc);
     void proc.done.then(() => this.streams.delete(proc));

@@ -20,6 +20,16 @@ export interface ExecOptions {
   secrets?: string[];
 }
 
+export interface StreamOptions {
+  /**
+   * Run the command on a pseudo-terminal (`ssh -tt`): for programs that buffer their
+   * output, or quit, when it is not a terminal (interactive `wpa_cli`). Its stdin then stays
+   * open (nothing is written to it) instead of getting EOF at once; its output comes as a
+   * terminal writes it (CR LF line ends, stderr merged into stdout).
+   */
+  pty?: boolean;
+}
+
 /** A long-running remote command (ping, iwevent) whose output arrives as lines. */
 export interface RemoteProcess {
   readonly command: string;
@@ -37,6 +47,6 @@ export interface RemoteProcess {
 export interface DeviceShell {
   readonly name: string;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
-  stream(command: string): RemoteProcess;
+  stream(command: string, options?: StreamOptions): RemoteProcess;
   close(): Promise<void>;
 }

@@ -18,7 +18,7 @@ import { ConfigError } from '../../errors.ts';
 import { AP_NAMES, type ApName } from '../../inventory/schema.ts';
 import { rampTrigger } from './ramp.ts';
 import type { BenchSession } from '../../bench/session.ts';
-import type { TriggerContext } from './types.ts';
+import type { RoamTrigger, TriggerContext, TriggerOutcome } from './types.ts';
 
 /** The AP's transmit power for a path value `db` (whole dBm). */
 export function txPowerFor(fullDbm: number, minDb: number, db: number): number {
@@ -47,7 +47,25 @@ function levels(ctx: TriggerContext): Record<ApName, number> {
   return l;
 }
 
-export const txpowerCrossfade = rampTrigger('txpower-crossfade', setTxPath, 'transmit power', {
+/**
+ * Why a transmit-power ramp that ran to its end did not move the client, in words: where
+ * the client stayed (signal, and SNR when the station reports its noise floor) against the
+ * SNR below which its driver roams by itself. On hwsim the power spans 0..20 dBm, so the
+ * weakest the client reads is -50 dBm over a -92 dBm noise floor: 42 dB, far above
+ * wpa_supplicant's 25 dB.
+ */
+export function stuckNote(o: { ap: ApName; powerDbm: number; signalDbm: number | null; noiseDbm: number | null; thresholdDb: number | null }): string {
+  const where = `the ramp ended with ${o.ap} at ${o.powerDbm} dBm transmit power`;
+  if (o.signalDbm === null) return `${where}; the client's signal could not be read`;
+  const snr = o.noiseDbm === null ? null : o.signalDbm - o.noiseDbm;
+  const stayed = `and the client still on it at ${o.signalDbm} dBm${snr === null ? '' : ` (SNR ${snr} dB over a ${o.noiseDbm} dBm noise floor)`}`;
+  if (snr !== null && o.thresholdDb !== null && snr > o.thresholdDb) {
+    return `${where} ${stayed}, above the ${o.thresholdDb} dB SNR below which the client's driver roams by itself: this power range cannot move it on this bench (use station-command or bss-transition)`;
+  }
+  return `${where} ${stayed}`;
+}
+
+const ramp = rampTrigger('txpower-crossfade', setTxPath, 'transmit power', {
   levels: { levels, isAttenuation: false },
   async check(session, bench) {
     const { stepDb, range } = session.bench.profile;
@@ -71,3 +89,24 @@ export const txpowerCrossfade = rampTrigger('txpower-crossfade', setTxPath, 'tra
     await Promise.all(AP_NAMES.map((ap) => session.aps[ap].setTxPower!(txPowerFor(session.bench.devices[ap].wireless.txPowerDbm, range.minDb, start[ap]))));
   },
 });
+
+/** The ramp; a roam that timed out at the ramp's end says where the client stayed and why it did not move. */
+export const txpowerCrossfade: RoamTrigger = {
+  ...ramp,
+  async run(ctx: TriggerContext): Promise<TriggerOutcome> {
+    const out = await ramp.run(ctx);
+    if (out.status !== 'timeout' || ctx.joined()) return out;
+    const { station, bench } = ctx.session;
+    const [info, noise] = await Promise.all([station.link().catch(() => null), station.noiseDbm?.().catch(() => null) ?? Promise.resolve(null)]);
+    const onOld = info?.bssid === ctx.bssids[ctx.from];
+    const level = levels(ctx)[ctx.from];
+    const note = stuckNote({
+      ap: ctx.from,
+      powerDbm: txPowerFor(bench.devices[ctx.from].wireless.txPowerDbm, ctx.profile.range.minDb, level),
+      signalDbm: onOld ? (info?.signalDbm ?? null) : null,
+      noiseDbm: onOld ? (info?.noiseDbm ?? noise ?? null) : null,
+      thresholdDb: station.roamThresholdDb?.(bench.devices[ctx.from].wireless.channel) ?? null,
+    });
+    return { ...out, note: [out.note, note].filter((n) => n !== '').join('; ') };
+  },
+};
