@@ -136,10 +136,34 @@ export class BenchSession {
   }
 
   /** Anchor the bench clock on the client's wall clock. */
-  async anchorClock(): Promise<void> {
-    const r = await this.devices.client.exec('date +%s', { timeoutMs: 10_000 });
-    const s = Number(r.stdout.trim());
-    if (r.exitCode === 0 && Number.isFinite(s)) this.clock.anchor(s * 1000 + 500);
+  async anchorClock(): Promise<ClockAnchor | null> {
+    // `date +%s` has whole seconds (a 2007 busybox has nothing finer): read it until it
+    // ticks and put the board's second boundary between the two reads' midpoints. Bounded:
+    // at most 1.5 board seconds (and 400 reads); a board that does not tick in that time
+    // (or answers too slowly) is anchored at the middle of its second, +-500 ms.
+    const read = async (): Promise<{ s: number; sent: number; got: number } | null> => {
+      const sent = performance.now();
+      const r = await this.devices.client.exec('date +%s', { timeoutMs: 10_000 });
+      const s = Number(r.stdout.trim());
+      return r.exitCode === 0 && r.stdout.trim() !== '' && Number.isInteger(s) ? { s, sent, got: performance.now() } : null;
+    };
+    const first = await read();
+    if (!first) return null;
+    const until = first.got + this.clock.real(1500);
+    let prev = first;
+    for (let i = 0; i < 400 && performance.now() < until; i++) {
+      const cur = await read();
+      if (!cur) break;
+      if (cur.s === prev.s + 1) {
+        const mid = (x: { sent: number; got: number }): number => (x.sent + x.got) / 2;
+        this.clock.anchorAt(cur.s * 1000, (mid(prev) + mid(cur)) / 2);
+        return { method: 'tick', uncertaintyMs: ((cur.got - prev.sent) / 2) * this.clock.scale };
+      }
+      if (cur.s !== prev.s) break; // a jump: no tick to trust
+      prev = cur;
+    }
+    this.clock.anchorAt(prev.s * 1000 + 500, (prev.sent + prev.got) / 2);
+    return { method: 'mid-second', uncertaintyMs: 500 + ((prev.got - prev.sent) / 2) * this.clock.scale };
   }
 
   /** When the device last booted (bench epoch ms), from /proc/uptime; null when it cannot tell. */
@@ -273,6 +297,13 @@ function powerSwitches(bench: Bench, overrides: EndpointOverrides | undefined): 
     out[name] = powerSwitchDrivers.create(p.driver, { name, host: addr.host, port: addr.port, outlet: p.outlet, credentials, settleMs, settings: p, env: process.env }, name);
   }
   return out;
+}
+
+/** How the bench clock was put on the client's clock, and how far off it may be (bench ms). */
+export interface ClockAnchor {
+  /** `tick`: at the second boundary of `date +%s`; `mid-second`: no tick seen, the middle of the second. */
+  method: 'tick' | 'mid-second';
+  uncertaintyMs: number;
 }
 
 /** The serial console of every device that has one (not connected yet; the password from the environment). */

@@ -18,6 +18,12 @@ export class BenchClock {
     this.anchorRealMs = performance.now();
   }
 
+  /** Align with the board's wall clock: it read `boardMs` at `perfMs` (performance.now() on this host). */
+  anchorAt(boardMs: number, perfMs: number): void {
+    this.anchorBoardMs = boardMs;
+    this.anchorRealMs = perfMs;
+  }
+
   /** Bench (board) time now, epoch ms. */
   now(): number {
     return this.fromReal(performance.now());

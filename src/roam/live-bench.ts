@@ -86,7 +86,8 @@ export class LiveBench {
     }
     this.checkAbort();
     this.attenuators = await s.identifyAttenuators();
-    await s.anchorClock();
+    const anchor = await s.anchorClock();
+    this.opts.log?.(anchor ? `bench clock on the client's: ${anchor.method === 'tick' ? 'at the tick of date +%s' : 'no tick seen, the middle of its second'}, within ${Math.round(anchor.uncertaintyMs)} ms` : "bench clock: the client's date +%s unreadable, the controller's clock kept");
     for (const name of DEVICE_NAMES) this.bootTimes[name] = await s.bootTime(name);
 
     // ap1 strong, ap2 weak while the client first associates, so it starts on ap1 whatever the trigger.
@@ -99,7 +100,7 @@ export class LiveBench {
     this.checkAbort();
     this.opts.progress('configuring the client and waiting for it to associate to ap1');
     await s.station.configure(stationSettings(bench, this.psk));
-    await s.station.waitAssociated(s.clock, 60_000, [this.bssids.ap1], this.opts.signal);
+    await this.associateToAp1();
     this.checkAbort();
     this.current = 'ap1';
     await this.setTriggerAttenuation();
@@ -108,6 +109,21 @@ export class LiveBench {
     this.opts.progress('starting ping on the client');
     this.caps = await detectPing(s.devices.client, bench.devices.client.commandTimeoutS * 1000);
     this.startPing(this.nextIndex);
+  }
+
+  /**
+   * The client on ap1, where a roam sequence starts. The attenuation puts it there on a
+   * bench whose attenuators reach the air; where they do not (hwsim: both APs equally
+   * strong), a client that joined ap2 is sent to ap1 by a roam command.
+   */
+  private async associateToAp1(): Promise<void> {
+    const s = this.session!;
+    const { ap1, ap2 } = this.bssids;
+    const on = await s.station.waitAssociated(s.clock, 60_000, [ap1, ap2], this.opts.signal);
+    if (on.toUpperCase() === ap1.toUpperCase()) return;
+    this.opts.log?.(`client joined ap2 (${ap2}) first: sending it to ap1 (${ap1})`);
+    await s.station.roamTo(ap1);
+    await s.station.waitAssociated(s.clock, 60_000, [ap1], this.opts.signal);
   }
 
   /** ap1 strong, ap2 weak: where a roam sequence starts, the client on ap1. */
@@ -149,7 +165,7 @@ export class LiveBench {
         log: this.opts.log,
       });
       this.bssids = { ap1: (await s.aps.ap1.link()).bssid ?? this.bssids.ap1, ap2: (await s.aps.ap2.link()).bssid ?? this.bssids.ap2 };
-      await s.station.waitAssociated(s.clock, 60_000, [this.bssids.ap1], this.opts.signal);
+      await this.associateToAp1();
       this.current = 'ap1';
       await this.setTriggerAttenuation();
       if (!s.eventsRunning) s.startEvents((line) => this.folder.log('events.log', line));
