@@ -10,18 +10,20 @@
  * read back: a unit that answers but does not switch is an error, not a success.
  */
 import { BenchError, ConfigError, describeError } from '../../errors.ts';
-import type { PowerState, PowerSwitch } from '../roles.ts';
+import type { PowerState } from '../roles.ts';
+import { ReadBackPowerSwitch } from './read-back.ts';
 import type { PowerSwitchSpec } from './spec.ts';
 
 export type { PowerSwitchSpec } from './spec.ts';
 
-export class GudeHttpPowerSwitch implements PowerSwitch {
+export class GudeHttpPowerSwitch extends ReadBackPowerSwitch {
   readonly driver = 'gude';
   readonly name: string;
   private readonly base: string;
   private readonly headers: Record<string, string> = {};
 
   constructor(private readonly spec: PowerSwitchSpec) {
+    super(spec.settleMs ?? 2000);
     if (!Number.isInteger(spec.outlet) || spec.outlet < 1 || spec.outlet > 48) {
       throw new ConfigError(`${spec.name}: power outlet ${spec.outlet}: expected an outlet number 1..48`, { code: 'E_POWER_OUTLET', subject: spec.name });
     }
@@ -33,7 +35,7 @@ export class GudeHttpPowerSwitch implements PowerSwitch {
     }
   }
 
-  private describe(): string {
+  describe(): string {
     return `power switch for ${this.name} (Gude at ${this.base}, outlet ${this.spec.outlet})`;
   }
 
@@ -71,36 +73,7 @@ export class GudeHttpPowerSwitch implements PowerSwitch {
     return o.state === 1 ? 'on' : 'off';
   }
 
-  private async set(want: PowerState): Promise<void> {
+  protected async askToSwitch(want: PowerState): Promise<void> {
     await this.get(`/status.json?components=0&cmd=1&p=${this.spec.outlet}&s=${want === 'on' ? 1 : 0}`);
-    // Relays take a moment; read back until the unit says so, boundedly.
-    const deadline = performance.now() + (this.spec.settleMs ?? 2000);
-    let seen: PowerState;
-    for (let i = 0; i < 100; i++) {
-      seen = await this.state();
-      if (seen === want || performance.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    if (seen! !== want) {
-      throw new BenchError(`${this.describe()}: switched ${want}, but the outlet reads back ${seen!}: the unit did not switch`, { code: 'E_POWER_STUCK', subject: this.name });
-    }
-  }
-
-  on(): Promise<void> {
-    return this.set('on');
-  }
-
-  off(): Promise<void> {
-    return this.set('off');
-  }
-
-  async cycle(offMs: number): Promise<void> {
-    await this.off();
-    await new Promise((r) => setTimeout(r, offMs));
-    await this.on();
-  }
-
-  async close(): Promise<void> {
-    // HTTP: no connection held.
   }
 }

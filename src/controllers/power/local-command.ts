@@ -9,14 +9,14 @@
 import { execFile } from 'node:child_process';
 import { BenchError, ConfigError } from '../../errors.ts';
 import type { PowerSpec } from '../../inventory/schema.ts';
-import type { PowerState, PowerSwitch } from '../roles.ts';
+import type { PowerState } from '../roles.ts';
 import { excerpt } from './http.ts';
-import { confirmSwitched, cycleOutlet } from './read-back.ts';
+import { ReadBackPowerSwitch } from './read-back.ts';
 import type { PowerSwitchSpec } from './spec.ts';
 
 type CommandSettings = NonNullable<PowerSpec['command']>;
 
-export class LocalCommandPowerSwitch implements PowerSwitch {
+export class LocalCommandPowerSwitch extends ReadBackPowerSwitch {
   readonly driver = 'command';
   readonly name: string;
   private readonly cmd: CommandSettings;
@@ -24,6 +24,7 @@ export class LocalCommandPowerSwitch implements PowerSwitch {
   private readonly offRe: RegExp;
 
   constructor(private readonly spec: PowerSwitchSpec) {
+    super(spec.settleMs ?? 2000);
     const cmd = spec.settings?.command;
     if (!cmd) throw new ConfigError(`${spec.name}: power driver command needs a command: block (switch, state argv; onMatch, offMatch)`, { code: 'E_POWER_CONFIG', subject: spec.name });
     this.cmd = cmd;
@@ -61,24 +62,7 @@ export class LocalCommandPowerSwitch implements PowerSwitch {
     throw new BenchError(`${this.describe()}: the state output "${excerpt(out)}" matches ${on ? 'both onMatch and offMatch' : 'neither onMatch nor offMatch'}`, { code: 'E_POWER', subject: this.name });
   }
 
-  private async set(want: PowerState): Promise<void> {
+  protected async askToSwitch(want: PowerState): Promise<void> {
     await this.run(this.cmd.switch, want);
-    await confirmSwitched(this, want, this.spec.settleMs ?? 2000);
-  }
-
-  on(): Promise<void> {
-    return this.set('on');
-  }
-
-  off(): Promise<void> {
-    return this.set('off');
-  }
-
-  cycle(offMs: number): Promise<void> {
-    return cycleOutlet(this, offMs);
-  }
-
-  async close(): Promise<void> {
-    // Nothing held between runs.
   }
 }

@@ -9,20 +9,21 @@
  * environment variables). Outputs are counted from 1. Every switch is read back.
  */
 import { BenchError, ConfigError } from '../../errors.ts';
-import type { PowerState, PowerSwitch } from '../roles.ts';
+import type { PowerState } from '../roles.ts';
 import { basicAuth, excerpt, powerHttp } from './http.ts';
-import { confirmSwitched, cycleOutlet } from './read-back.ts';
+import { ReadBackPowerSwitch } from './read-back.ts';
 import { hostPort, type PowerSwitchSpec } from './spec.ts';
 
 const AUTH_HINT = "check the JSON API's read-write user in the power entry's usernameEnv / passwordEnv variables";
 
-export class NetioJsonPowerSwitch implements PowerSwitch {
+export class NetioJsonPowerSwitch extends ReadBackPowerSwitch {
   readonly driver = 'netio';
   readonly name: string;
   private readonly url: string;
   private readonly headers: Record<string, string>;
 
   constructor(private readonly spec: PowerSwitchSpec) {
+    super(spec.settleMs ?? 2000);
     if (!Number.isInteger(spec.outlet) || spec.outlet < 1 || spec.outlet > 48) {
       throw new ConfigError(`${spec.name}: power outlet ${spec.outlet}: expected an outlet number 1..48`, { code: 'E_POWER_OUTLET', subject: spec.name });
     }
@@ -56,24 +57,7 @@ export class NetioJsonPowerSwitch implements PowerSwitch {
     return o.State === 1 ? 'on' : 'off';
   }
 
-  private async set(want: PowerState): Promise<void> {
+  protected async askToSwitch(want: PowerState): Promise<void> {
     await this.request('POST', JSON.stringify({ Outputs: [{ ID: this.spec.outlet, Action: want === 'on' ? 1 : 0 }] }));
-    await confirmSwitched(this, want, this.spec.settleMs ?? 2000);
-  }
-
-  on(): Promise<void> {
-    return this.set('on');
-  }
-
-  off(): Promise<void> {
-    return this.set('off');
-  }
-
-  cycle(offMs: number): Promise<void> {
-    return cycleOutlet(this, offMs);
-  }
-
-  async close(): Promise<void> {
-    // HTTP: no connection held.
   }
 }

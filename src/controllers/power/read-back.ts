@@ -5,7 +5,7 @@
  * not a success.
  */
 import { BenchError } from '../../errors.ts';
-import type { PowerState } from '../roles.ts';
+import type { PowerState, PowerSwitch } from '../roles.ts';
 
 export interface ReadableOutlet {
   /** The device the outlet powers. */
@@ -27,11 +27,44 @@ export async function confirmSwitched(outlet: ReadableOutlet, want: PowerState, 
   }
 }
 
-/** Off, wait `offMs` of real time, on; each step read back. */
-export async function cycleOutlet(sw: { on(): Promise<void>; off(): Promise<void> }, offMs: number): Promise<void> {
-  await sw.off();
-  await new Promise((r) => setTimeout(r, offMs));
-  await sw.on();
+/**
+ * A power switch that asks its unit to switch (`askToSwitch`, the backend's own protocol) and
+ * then reads the outlet back (confirmSwitched): on, off and cycle for every backend.
+ */
+export abstract class ReadBackPowerSwitch implements PowerSwitch, ReadableOutlet {
+  abstract readonly driver: string;
+  abstract readonly name: string;
+
+  /** `settleMs`: how long the relays may take to show the new state (the inventory's, default 2000). */
+  constructor(private readonly settleMs: number) {}
+
+  abstract describe(): string;
+  abstract state(): Promise<PowerState>;
+  /** Ask the unit to switch the outlet; no read-back. */
+  protected abstract askToSwitch(want: PowerState): Promise<void>;
+
+  private async switchTo(want: PowerState): Promise<void> {
+    await this.askToSwitch(want);
+    await confirmSwitched(this, want, this.settleMs);
+  }
+
+  on(): Promise<void> {
+    return this.switchTo('on');
+  }
+
+  off(): Promise<void> {
+    return this.switchTo('off');
+  }
+
+  /** Off, wait `offMs` of real time, on; each step read back. */
+  async cycle(offMs: number): Promise<void> {
+    await this.off();
+    await new Promise((r) => setTimeout(r, offMs));
+    await this.on();
+  }
+
+  /** Nothing held between requests (HTTP, a local command); a backend with a session closes it. */
+  async close(): Promise<void> {}
 }
 
 /** A secret from the environment variable the inventory names; missing is a config error naming the variable (never a value). */

@@ -9,9 +9,9 @@
  */
 import { BenchError, ConfigError } from '../../errors.ts';
 import type { PowerSpec } from '../../inventory/schema.ts';
-import type { PowerState, PowerSwitch } from '../roles.ts';
+import type { PowerState } from '../roles.ts';
 import { basicAuth, excerpt, powerHttp } from './http.ts';
-import { confirmSwitched, cycleOutlet, secretFrom } from './read-back.ts';
+import { ReadBackPowerSwitch, secretFrom } from './read-back.ts';
 import { hostPort, type PowerSwitchSpec } from './spec.ts';
 
 type RestSettings = NonNullable<PowerSpec['rest']>;
@@ -30,7 +30,7 @@ export function atJsonPath(doc: unknown, path: string): unknown {
   return cur;
 }
 
-export class RestPowerSwitch implements PowerSwitch {
+export class RestPowerSwitch extends ReadBackPowerSwitch {
   readonly driver = 'rest';
   readonly name: string;
   private readonly rest: RestSettings;
@@ -39,6 +39,7 @@ export class RestPowerSwitch implements PowerSwitch {
   private headers: Record<string, string> | null = null;
 
   constructor(private readonly spec: PowerSwitchSpec) {
+    super(spec.settleMs ?? 2000);
     const rest = spec.settings?.rest;
     if (!rest) throw new ConfigError(`${spec.name}: power driver rest needs a rest: block (on, off, state requests; onMatch, offMatch)`, { code: 'E_POWER_CONFIG', subject: spec.name });
     this.rest = rest;
@@ -99,24 +100,7 @@ export class RestPowerSwitch implements PowerSwitch {
     throw new BenchError(`${this.describe()}: the state "${excerpt(text)}" matches ${on ? 'both onMatch and offMatch' : 'neither onMatch nor offMatch'}`, { code: 'E_POWER', subject: this.name });
   }
 
-  private async set(want: PowerState): Promise<void> {
+  protected async askToSwitch(want: PowerState): Promise<void> {
     await this.send(want === 'on' ? this.rest.on : this.rest.off);
-    await confirmSwitched(this, want, this.spec.settleMs ?? 2000);
-  }
-
-  on(): Promise<void> {
-    return this.set('on');
-  }
-
-  off(): Promise<void> {
-    return this.set('off');
-  }
-
-  cycle(offMs: number): Promise<void> {
-    return cycleOutlet(this, offMs);
-  }
-
-  async close(): Promise<void> {
-    // HTTP: no connection held.
   }
 }

@@ -16,8 +16,8 @@
  */
 import snmp from 'net-snmp';
 import { BenchError, ConfigError, describeError } from '../../errors.ts';
-import type { PowerState, PowerSwitch } from '../roles.ts';
-import { confirmSwitched, cycleOutlet, secretFrom } from './read-back.ts';
+import type { PowerState } from '../roles.ts';
+import { ReadBackPowerSwitch, secretFrom } from './read-back.ts';
 import { hostPort, type PowerSwitchSpec } from './spec.ts';
 
 export interface SnmpOutletProfile {
@@ -53,7 +53,7 @@ export const RARITAN_PDU2: SnmpOutletProfile = {
 
 const AUTH_STATUS = new Set([snmp.ErrorStatus.NoAccess, snmp.ErrorStatus.AuthorizationError, snmp.ErrorStatus.NotWritable, snmp.ErrorStatus.ReadOnly]);
 
-export class SnmpPowerSwitch implements PowerSwitch {
+export class SnmpPowerSwitch extends ReadBackPowerSwitch {
   readonly driver: string;
   readonly name: string;
   private session: snmp.Session | null = null;
@@ -63,6 +63,7 @@ export class SnmpPowerSwitch implements PowerSwitch {
     private readonly profile: SnmpOutletProfile,
     private readonly spec: PowerSwitchSpec,
   ) {
+    super(spec.settleMs ?? 2000);
     if (!Number.isInteger(spec.outlet) || spec.outlet < 1 || spec.outlet > 48) {
       throw new ConfigError(`${spec.name}: power outlet ${spec.outlet}: expected an outlet number 1..48`, { code: 'E_POWER_OUTLET', subject: spec.name });
     }
@@ -152,29 +153,17 @@ export class SnmpPowerSwitch implements PowerSwitch {
     throw new BenchError(`${this.describe()}: ${oid} reads ${value}, which is neither on (${this.profile.reads.on}) nor off (${this.profile.reads.off})`, { code: 'E_POWER', subject: this.name });
   }
 
-  private async set(want: PowerState): Promise<void> {
+  protected async askToSwitch(want: PowerState): Promise<void> {
     const oid = this.profile.controlOid(this.spec.outlet, this.pduId);
     const session = this.open();
     const vbs = await new Promise<snmp.Varbind[]>((resolve, reject) =>
       session.set([{ oid, type: snmp.ObjectType.Integer, value: this.profile.set[want] }], (err, v) => (err ? reject(this.failure('set', err)) : resolve(v ?? []))),
     );
     this.varbind('set', vbs);
-    await confirmSwitched(this, want, this.spec.settleMs ?? 2000);
   }
 
-  on(): Promise<void> {
-    return this.set('on');
-  }
 
-  off(): Promise<void> {
-    return this.set('off');
-  }
-
-  cycle(offMs: number): Promise<void> {
-    return cycleOutlet(this, offMs);
-  }
-
-  async close(): Promise<void> {
+  override async close(): Promise<void> {
     this.session?.close();
     this.session = null;
   }
