@@ -14,6 +14,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { basicAuthOk } from './basic-auth.ts';
 
 export interface VirtualGudePduOptions {
   host: string;
@@ -69,12 +70,6 @@ export class VirtualGudePdu {
     });
   }
 
-  private authorized(req: IncomingMessage): boolean {
-    const c = this.opts.credentials;
-    if (!c) return true;
-    const m = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    return m !== null && Buffer.from(m[1], 'base64').toString('utf8') === `${c.username}:${c.password}`;
-  }
 
   private switchOutlet(q: URLSearchParams): boolean {
     if (q.get('cmd') !== '1') return true;
@@ -91,7 +86,7 @@ export class VirtualGudePdu {
 
   private handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'http://pdu');
-    if (!this.authorized(req)) {
+    if (!basicAuthOk(req, this.opts.credentials)) {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="Expert Power Control"', 'content-type': 'text/html' });
       res.end('<html><body>401 Unauthorized</body></html>');
       return;

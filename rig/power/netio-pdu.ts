@@ -13,6 +13,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { basicAuthOk } from './basic-auth.ts';
 import { OutletBank, type PduFault, type VirtualPdu } from './outlet-bank.ts';
 
 export interface VirtualNetioPduOptions {
@@ -74,12 +75,6 @@ export class VirtualNetioPdu implements VirtualPdu {
     });
   }
 
-  private authorized(req: IncomingMessage): boolean {
-    const c = this.opts.credentials;
-    if (!c) return true;
-    const m = /^Basic\s+(\S+)$/i.exec(req.headers.authorization ?? '');
-    return m !== null && Buffer.from(m[1], 'base64').toString('utf8') === `${c.username}:${c.password}`;
-  }
 
   private document(): string {
     const outputs = Array.from({ length: this.bank.count }, (_, i) => ({
@@ -136,7 +131,7 @@ export class VirtualNetioPdu implements VirtualPdu {
       res.writeHead(status, { 'content-type': type });
       res.end(body);
     };
-    if (!this.authorized(req)) return answer(401, '401 Unauthorized', 'text/plain');
+    if (!basicAuthOk(req, this.opts.credentials)) return answer(401, '401 Unauthorized', 'text/plain');
     if (url.pathname !== '/netio.json') return answer(404, '404 Not Found', 'text/plain');
     if (req.method === 'GET') return answer(200, this.document());
     if (req.method !== 'POST') return answer(405, '405 Method Not Allowed', 'text/plain');

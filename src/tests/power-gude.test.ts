@@ -6,8 +6,8 @@
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GudeHttpPowerSwitch } from '../controllers/power/gude-http.ts';
-import { BenchError } from '../errors.ts';
 import { VirtualGudePdu } from '../../rig/power/gude-pdu.ts';
+import { benchFailure } from './helpers/bench-failure.ts';
 
 const pdus: VirtualGudePdu[] = [];
 afterEach(async () => {
@@ -19,15 +19,7 @@ async function pdu(opts: Partial<ConstructorParameters<typeof Object>[0]> & { cr
   pdus.push(p);
   return { p, switched };
 }
-const code = async (x: Promise<unknown>): Promise<string> => {
-  try {
-    await x;
-  } catch (e) {
-    expect(e).toBeInstanceOf(BenchError);
-    return (e as BenchError).code + ': ' + (e as Error).message;
-  }
-  throw new Error('expected a failure');
-};
+const code = benchFailure;
 
 describe('Gude power switch driver against a Gude HTTP unit', () => {
   it('switches one outlet off and on, reads it back, leaves the others alone', async () => {

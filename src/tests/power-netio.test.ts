@@ -6,8 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { NetioJsonPowerSwitch } from '../controllers/power/netio-json.ts';
-import { BenchError } from '../errors.ts';
 import { VirtualNetioPdu } from '../../rig/power/netio-pdu.ts';
+import { benchFailure } from './helpers/bench-failure.ts';
 
 const pdus: VirtualNetioPdu[] = [];
 afterEach(async () => {
@@ -19,15 +19,7 @@ async function pdu(opts: { credentials?: { username: string; password: string };
   pdus.push(p);
   return { p, switched };
 }
-const failure = async (x: Promise<unknown>): Promise<string> => {
-  try {
-    await x;
-  } catch (e) {
-    expect(e).toBeInstanceOf(BenchError);
-    return (e as BenchError).code + ': ' + (e as Error).message;
-  }
-  throw new Error('expected a failure');
-};
+const failure = benchFailure;
 
 describe('NETIO JSON driver against a NETIO JSON unit', () => {
   it('switches one output off and on, reads it back, leaves the others alone', async () => {

@@ -12,19 +12,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalCommandPowerSwitch } from '../controllers/power/local-command.ts';
 import { RestPowerSwitch } from '../controllers/power/rest.ts';
-import { BenchError } from '../errors.ts';
 import type { PowerSpec } from '../inventory/schema.ts';
 import { tempDir } from './helpers/cli.ts';
+import { benchFailure } from './helpers/bench-failure.ts';
 
-const failure = async (x: Promise<unknown>): Promise<string> => {
-  try {
-    await x;
-  } catch (e) {
-    expect(e).toBeInstanceOf(BenchError);
-    return (e as BenchError).code + ': ' + (e as Error).message;
-  }
-  throw new Error('expected a failure');
-};
+const failure = benchFailure;
 
 /** A relay board: PUT /relays/<n>/on|off (bearer token), GET /relays -> {"relays":[{"n":1,"on":true},...]}. */
 class RelayBoard {

@@ -9,8 +9,8 @@ import snmp from 'net-snmp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { APC_POWERNET, RARITAN_PDU2, SnmpPowerSwitch, type SnmpOutletProfile } from '../controllers/power/snmp-outlet.ts';
 import type { PowerSpec } from '../inventory/schema.ts';
-import { BenchError } from '../errors.ts';
 import { VirtualSnmpPdu, type VirtualSnmpPduOptions } from '../../rig/power/snmp-pdu.ts';
+import { benchFailure } from './helpers/bench-failure.ts';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -28,15 +28,7 @@ function driver(profile: SnmpOutletProfile, port: number, outlet: number, snmpSe
   open.push(sw);
   return sw;
 }
-const failure = async (x: Promise<unknown>): Promise<string> => {
-  try {
-    await x;
-  } catch (e) {
-    expect(e).toBeInstanceOf(BenchError);
-    return (e as BenchError).code + ': ' + (e as Error).message;
-  }
-  throw new Error('expected a failure');
-};
+const failure = benchFailure;
 /** A raw SNMP get, as a lab's snmpget would do it, to check what the unit serves. */
 function rawGet(port: number, community: string, oid: string): Promise<number> {
   const s = snmp.createSession('127.0.0.1', community, { port, version: snmp.Version2c, timeout: 500, retries: 0 });
