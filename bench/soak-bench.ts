@@ -44,7 +44,7 @@ export const soakBench: BenchModule = {
     const count = Math.max(10, Number(process.env.RIG_BENCH_SOAK_COUNT ?? 10_000) || 10_000);
     const scale = Number(process.env.RIG_BENCH_SOAK_SCALE ?? 300) || 300;
     opts.log(`soak: ${count} stock roams at scale ${scale}, adaptive crossfade (about ${Math.round((count * 0.13) / 60)} min)`);
-    const r = await runRoam({ firmware: 'stock', mode: 'adaptive', count, timeScale: scale, rss: true, boardLatency: opts.boardLatency, timeoutMs: 3 * 60 * 60_000 });
+    const r = await runRoam({ firmware: 'stock', mode: 'adaptive', count, timeScale: scale, rss: true, timeoutMs: 3 * 60 * 60_000 });
     opts.log(`  ${describeRun(r)}`);
     const at = (n: number): number | null => r.rss.find(([done]) => done >= n)?.[1] ?? null;
     /** The median of the samples taken while roams n .. n + 100 were done (a collection's sawtooth is tens of MB). */
