@@ -3,22 +3,27 @@
  * each fail and be named:
  *
  *   check-local    the variant's module files (and patches) match the manifest
- *   probe          uname -r, checksum tool, lsmod, dmesg banners, checksums in flash
- *                  (same variant loaded and in flash: done, nothing touched)
- *   upload         files that differ from flash go to the staging folder (SFTP, or
- *                  `cat >` over exec), then
- *   verify-upload  their checksums on the board (one re-upload of a bad file)
+ *   probe          uname -r, checksum tool, lsmod, dmesg banners, /etc/modules in one
+ *                  command line; the checksums in flash too when the variant already
+ *                  runs (loaded and in flash: done, nothing touched)
+ *   upload         the files to the staging folder (SFTP, or `cat >` over exec): those
+ *                  that differ from flash when it was read, else all of them, then
+ *   verify-upload  copied at once beside the modules (`<moduleDir>/.rig-new`, where no
+ *                  boot looks), and ONE checksum run over the staged files, the copies
+ *                  and (when not read yet) the flash (one re-upload / re-copy of a bad file)
  *   stop           wpa_supplicant / hostapd stopped, VAP down and destroyed
- *   unload         madwifi modules removed, newest first
+ *   unload         madwifi modules removed by one rmmod, newest first; lsmod shows none
  *   load           the variant's modules inserted in load order (staged or from flash)
  *   verify-load    all loaded, and dmesg shows exactly the variant's banners
- *   persist        the staged files copied into the module folder (so a reboot keeps
- *                  the variant), then
- *   verify-persist their checksums there
+ *   persist        the verified copies the flash lacks renamed into the module folder
+ *                  by one mv (so a reboot keeps the variant), then sync
  *   restore        the caller's hook: recreate the VAP, restore the configuration
  *
- * Nothing is written to flash before the new modules loaded and showed the right
- * banners: a board that loses power during a flash boots its last good variant.
+ * One checksum run per flash, not three (a 2007 board's sha256sum costs about 0.6 s):
+ * what the flash will hold was checked in flash before the load, and persisting only
+ * renames it. No module file the board boots is replaced before the new modules
+ * loaded and showed the right banners: a board that loses power during a flash boots
+ * its last good variant (a rename replaces a file whole).
  * Any failure: roll back to the last known good variant (the one running before,
  * else the one in flash), the same way, and throw a FlashError (a BenchError, exit
  * 3) naming the device, the step and the outcome of the rollback.
@@ -152,7 +157,12 @@ interface Ctx {
   staged: Set<string>;
   /** The variant the flash held before anything was persisted (undefined: not read yet). */
   flashVariant: string | null | undefined;
+  /** The folder of verified copies beside the modules, while it exists (removed at the end). */
+  newDir: string | null;
 }
+
+/** Where the verified copies wait in flash for the rename (beside the modules, the same file system). */
+const newDir = (probe: BoardProbe): string => `${probe.moduleDir}/.rig-new`;
 
 function progress(c: Ctx, step: FlashStep, message: string): void {
   c.o.onProgress?.({ device: c.dev.name, step, variant: c.variant, rollback: c.rollback, message });
@@ -203,28 +213,50 @@ async function install(c: Ctx, probe: BoardProbe, known: FirmwareState | null, f
       }
     });
     state = await step(c, 'verify-upload', async () => {
+      // The staged files are copied at once into a folder beside the modules (in flash,
+      // but not where a boot looks: the modules in use stay untouched until the load is
+      // verified), and ONE sha256sum checks the staged files, their copies in flash and,
+      // when not known yet, what the flash holds: persisting is then only renames.
       const stagedPath = (f: ModuleFile): string => `${staging}/${f.remoteName}`;
+      const copyPath = (f: ModuleFile): string => `${newDir(probe)}/${f.remoteName}`;
+      const copy = async (list: ModuleFile[]): Promise<void> => {
+        for (const f of list) c.staged.add(copyPath(f));
+        c.newDir = newDir(probe);
+        await runStep(dev, 'verify-upload', `${shellCommand(['mkdir', '-p', newDir(probe)])} && ${shellCommand(['cp', ...list.map(stagedPath), `${newDir(probe)}/`])}`, { timeoutMs });
+      };
+      const mismatched = (sums: Record<string, string | null>, list: ModuleFile[]): { upload: ModuleFile[]; copy: ModuleFile[] } => ({
+        upload: list.filter((f) => sums[stagedPath(f)] !== f[algo]),
+        copy: list.filter((f) => sums[copyPath(f)] !== f[algo]),
+      });
+      await copy(toUpload);
       const flash = state ? [] : flashPaths(m, probe);
-      const first = await remoteChecksums(dev, algo, [...toUpload.map(stagedPath), ...flash], 'verify-upload', timeoutMs);
+      const first = await remoteChecksums(dev, algo, [...toUpload.map(stagedPath), ...toUpload.map(copyPath), ...flash], 'verify-upload', timeoutMs);
       const verified = state ?? withFlash(m, c.o.target, probe, Object.fromEntries(m.loadOrder.map((mod, i) => [mod, first[flash[i]]])));
       c.flashVariant = verified.persistedVariant;
-      let bad = toUpload.filter((f) => first[stagedPath(f)] !== f[algo]);
-      if (bad.length > 0) {
-        progress(c, 'verify-upload', `${bad.map((f) => f.remoteName).join(', ')}: ${algo} mismatch on the board; uploading again`);
-        for (const f of bad) {
+      let bad = mismatched(first, toUpload);
+      if (bad.upload.length > 0 || bad.copy.length > 0) {
+        const again = [...new Set([...bad.upload, ...bad.copy])];
+        progress(c, 'verify-upload', `${again.map((f) => f.remoteName).join(', ')}: ${algo} mismatch on the board; ${bad.upload.length > 0 ? 'uploading and ' : ''}copying again`);
+        for (const f of bad.upload) {
           await (c.uploader as Uploader).upload(stagedPath(f), local.get(f.module) as Buffer);
           c.uploaded.push(f.remoteName);
         }
-        const again = await remoteChecksums(dev, algo, bad.map(stagedPath), 'verify-upload', timeoutMs);
-        bad = bad.filter((f) => again[stagedPath(f)] !== f[algo]);
+        await copy(again);
+        bad = mismatched(await remoteChecksums(dev, algo, [...again.map(stagedPath), ...again.map(copyPath)], 'verify-upload', timeoutMs), again);
       }
-      if (bad.length > 0) {
-        throw new BenchError(`${dev.name}: step verify-upload: ${bad.map((f) => f.remoteName).join(', ')}: ${algo} on the board does not match the manifest after two uploads (corrupted transfer or storage)`, {
+      if (bad.upload.length > 0) {
+        throw new BenchError(`${dev.name}: step verify-upload: ${bad.upload.map((f) => f.remoteName).join(', ')}: ${algo} on the board does not match the manifest after two uploads (corrupted transfer or storage)`, {
           code: 'E_CHECKSUM',
           subject: dev.name,
         });
       }
-      progress(c, 'verify-upload', `${toUpload.length} file(s) verified (${algo})${known ? '' : `; flash holds ${verified.persistedVariant ?? 'no known variant'}`}`);
+      if (bad.copy.length > 0) {
+        throw new BenchError(`${dev.name}: step verify-upload: ${bad.copy.map((f) => f.remoteName).join(', ')}: the copy in ${newDir(probe)} does not match the manifest after two copies (flash write error?)`, {
+          code: 'E_CHECKSUM',
+          subject: dev.name,
+        });
+      }
+      progress(c, 'verify-upload', `${toUpload.length} file(s) verified (${algo}), staged and copied beside the modules${known ? '' : `; flash holds ${verified.persistedVariant ?? 'no known variant'}`}`);
       return verified;
     });
   }
@@ -290,23 +322,20 @@ async function install(c: Ctx, probe: BoardProbe, known: FirmwareState | null, f
   if (differs.length > 0) {
     await step(c, 'persist', async () => {
       progress(c, 'persist', `${differs.length} file(s) into ${flashState.moduleDir}`);
-      // One cp of the verified staged files into a folder beside the modules (same file
-      // system), then one mv of them into place: each file is replaced by a rename, so a
-      // power cut leaves every module file whole, old or new.
+      // The verified copies renamed into place by one mv (a rename replaces each file whole:
+      // a power cut leaves every module file old or new), copies the flash did not need
+      // removed, then sync. mv's status is the check: a rename does not change what was verified.
       const dir = flashState.moduleDir;
-      const tmp = `${dir}/.rig-new`;
+      const tmp = newDir(probe);
+      const extra = toUpload.filter((f) => !differs.includes(f)).map((f) => `${tmp}/${f.remoteName}`);
       const line = [
-        shellCommand(['mkdir', '-p', tmp]),
-        shellCommand(['cp', ...differs.map((f) => `${staging}/${f.remoteName}`), `${tmp}/`]),
         shellCommand(['mv', ...differs.map((f) => `${tmp}/${f.remoteName}`), `${dir}/`]),
+        ...(extra.length > 0 ? [shellCommand(['rm', '-f', ...extra])] : []),
         'sync',
       ].join(' && ');
       await runStep(dev, 'persist', `${line} && { rmdir ${shellQuote(tmp)} 2>/dev/null; true; }`, { timeoutMs });
-    });
-    await step(c, 'verify-persist', async () => {
-      const sums = await remoteChecksums(dev, algo, files.map((f) => `${flashState.moduleDir}/${f.remoteName}`), 'verify-persist', timeoutMs);
-      const bad = files.filter((f) => sums[`${flashState.moduleDir}/${f.remoteName}`] !== f[algo]);
-      if (bad.length > 0) throw new BenchError(`${dev.name}: step verify-persist: ${bad.map((f) => f.remoteName).join(', ')} in ${flashState.moduleDir} do not match ${c.variant}`, { code: 'E_CHECKSUM', subject: dev.name });
+      for (const f of toUpload) c.staged.delete(`${tmp}/${f.remoteName}`);
+      c.newDir = null;
     });
   }
 
@@ -326,7 +355,10 @@ async function cleanup(c: Ctx): Promise<void> {
   if (c.staged.size === 0 || !c.dev.connected) return;
   const paths = [...c.staged];
   c.staged.clear();
-  await step(c, 'cleanup', () => runStep(c.dev, 'cleanup', shellCommand(['rm', '-f', ...paths]), { timeoutMs: c.timeoutMs, allowFail: true })).catch(() => {});
+  const dir = c.newDir;
+  c.newDir = null;
+  const rmdir = dir ? `; rmdir ${shellQuote(dir)} 2>/dev/null` : '';
+  await step(c, 'cleanup', () => runStep(c.dev, 'cleanup', `${shellCommand(['rm', '-f', ...paths])}${rmdir}`, { timeoutMs: c.timeoutMs, allowFail: true })).catch(() => {});
 }
 
 /** Flash `opts.variant` onto one board. Throws ConfigError (local files) or FlashError (the board). */
@@ -334,7 +366,7 @@ export async function flashDevice(device: SshDevice, opts: FlashOptions): Promis
   const t0 = performance.now();
   const m = opts.manifest ?? loadManifest();
   const timeoutMs = opts.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const c: Ctx = { dev: device, m, o: opts, timeoutMs, uploader: null, steps: [], uploaded: [], rollback: false, variant: opts.variant, touched: false, staged: new Set(), flashVariant: undefined };
+  const c: Ctx = { dev: device, m, o: opts, timeoutMs, uploader: null, steps: [], uploaded: [], rollback: false, variant: opts.variant, touched: false, staged: new Set(), flashVariant: undefined, newDir: null };
 
   // Local files first: a ConfigError here touches no board.
   let local: Map<string, Buffer>;
