@@ -14,11 +14,10 @@ const BIN = join(ROOT, 'bin/rig.mjs');
 export const BENCH = 'virtual';
 
 /**
- * The inventory setting that turns the virtual boards' latencies on (`--board-latency`):
- * the shell-session work (issue 13, item 3) defines it; until it is merged the inventory
- * refuses the key and the bench says so.
+ * The inventory setting that turns the virtual boards' costs on (src/inventory/schema.ts
+ * `virtual.boardCosts`; `{}` = the documented 2007-board defaults, docs/virtual-rig.md).
  */
-export const BOARD_LATENCY_SETTING: (string | number)[] = ['virtual', 'boardLatency'];
+export const BOARD_COSTS_SETTING: (string | number)[] = ['virtual', 'boardCosts'];
 
 export interface RunSpec {
   firmware: 'stock' | 'patched';
@@ -26,7 +25,8 @@ export interface RunSpec {
   count: number;
   /** Model seconds per real second; default the shipped bench's. */
   timeScale?: number;
-  boardLatency?: boolean;
+  /** The virtual boards' costs on (`virtual.boardCosts: {}`). */
+  boardCosts?: boolean;
   /** Sample the child's RSS against the roams done. */
   rss?: boolean;
   timeoutMs?: number;
@@ -79,7 +79,7 @@ function inventoryFor(dir: string, spec: RunSpec): string {
   for (const dev of ['ap1', 'ap2', 'client']) doc.setIn(['benches', BENCH, 'devices', dev, 'auth', 'keyFile'], join(ROOT, '.rig/lab_ed25519'));
   doc.setIn(['benches', BENCH, 'profile', 'crossfade'], doc.createNode({ mode: spec.mode }));
   if (spec.timeScale !== undefined) doc.setIn(['benches', BENCH, 'virtual', 'timeScale'], spec.timeScale);
-  if (spec.boardLatency) doc.setIn(['benches', BENCH, ...BOARD_LATENCY_SETTING], true);
+  if (spec.boardCosts) doc.setIn(['benches', BENCH, ...BOARD_COSTS_SETTING], doc.createNode({}));
   const file = join(dir, 'inventory.yaml');
   writeFileSync(file, doc.toString());
   return file;
@@ -194,5 +194,5 @@ export function truthMismatches(r: RunResult): number {
 
 export function describeRun(r: RunResult): string {
   const valid = r.roams.filter((x) => x.valid).length;
-  return `${r.spec.firmware} ${r.spec.mode} x${r.spec.count} at scale ${r.timeScale}: exit ${r.code}, ${valid}/${r.roams.length} valid, wall ${r.wallS.toFixed(1)} s${r.code !== 0 && r.code !== 1 ? ` (${r.stderrTail})` : ''}`;
+  return `${r.spec.firmware} ${r.spec.mode} x${r.spec.count} at scale ${r.timeScale}${r.spec.boardCosts ? ', board costs on' : ''}: exit ${r.code}, ${valid}/${r.roams.length} valid, wall ${r.wallS.toFixed(1)} s${r.code !== 0 && r.code !== 1 ? ` (${r.stderrTail})` : ''}`;
 }

@@ -75,6 +75,9 @@ const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 
 interface RoundTrip {
   rigMs: number[];
   sshMs: number[];
+  /** The rig with every command through `sh -c` (shellFastPath: false), in the same alternation. */
+  exactMs: number[];
+  fastPath: boolean;
   exact: boolean;
   exactNote: string;
   hungTimedOut: boolean;
@@ -98,7 +101,7 @@ async function roundTrip(s: RealSshServer, keyFile: string, privateKey: string, 
       return { code: typeof x.code === 'number' ? x.code : -1, stdout: x.stdout ?? '', stderr: x.stderr ?? '' };
     }
   };
-  const dev = await SshDevice.connect({
+  const options = {
     name: s.kind,
     host: s.host,
     port: s.port,
@@ -106,15 +109,22 @@ async function roundTrip(s: RealSshServer, keyFile: string, privateKey: string, 
     auth: { privateKey },
     hostKeyFingerprint: s.hostKeys[0].fingerprint,
     connectDeadlineMs: 10_000,
-  });
+  };
+  const dev = await SshDevice.connect(options);
+  const exactDev = await SshDevice.connect({ ...options, shellFastPath: false });
   try {
     // Warm up both: the master connection and the first shell session are not what is measured.
     await ssh('true');
     await dev.exec('true');
+    await exactDev.exec('true');
     const rigMs: number[] = [];
     const sshMs: number[] = [];
+    const exactMs: number[] = [];
     for (let i = 0; i < CALLS; i++) {
       let t = performance.now();
+      await exactDev.exec('true', { timeoutMs: 10_000 });
+      exactMs.push(performance.now() - t);
+      t = performance.now();
       const r = await dev.exec('true', { timeoutMs: 10_000 });
       rigMs.push(performance.now() - t);
       if (r.exitCode !== 0) throw new Error(`${s.kind}: rig's \`true\` exited ${r.exitCode}: ${r.stderr}`);
@@ -132,12 +142,15 @@ async function roundTrip(s: RealSshServer, keyFile: string, privateKey: string, 
     return {
       rigMs,
       sshMs,
+      exactMs,
+      fastPath: dev.usesShellFastPath,
       exact,
       exactNote: exact ? 'exit 3, stdout and stderr identical' : `rig ${JSON.stringify(a)} vs ssh ${JSON.stringify(b)}`,
       hungTimedOut: hung.timedOut && next.stdout === 'next\n',
     };
   } finally {
     await dev.close();
+    await exactDev.close();
     try {
       execFileSync('ssh', [...sshArgs.slice(0, -1), '-O', 'exit', `${s.user}@127.0.0.1`], { stdio: 'ignore', timeout: 5000 });
     } catch {
@@ -146,7 +159,7 @@ async function roundTrip(s: RealSshServer, keyFile: string, privateKey: string, 
   }
 }
 
-async function roundTripLines(): Promise<BenchLine[]> {
+export async function roundTripLines(): Promise<BenchLine[]> {
   const work = mkdtempSync(join(tmpdir(), 'rig-shell-bench-'));
   const key = generateKeyPair('rig shell bench');
   const keyFile = join(work, 'id_ed25519');
@@ -179,8 +192,8 @@ async function roundTripLines(): Promise<BenchLine[]> {
           goal: '<= 0.05',
           met: ratio <= 0.05 && r.exact && r.hungTimedOut,
           note:
-            `${CALLS} alternating calls of \`true\`: rig median ${round(rm)} ms, p95 ${round(r95)} ms; ` +
-            `ssh median ${round(sm)} ms, p95 ${round(s95)} ms; ${r.exactNote}; ` +
+            `${CALLS} alternating calls of \`true\`: rig median ${round(rm)} ms, p95 ${round(r95)} ms${r.fastPath ? ' (fast path)' : ' (NO fast path)'}; ` +
+            `ssh median ${round(sm)} ms, p95 ${round(s95)} ms; rig through sh -c (shellFastPath: false) median ${round(quantile(r.exactMs, 0.5))} ms, p95 ${round(quantile(r.exactMs, 0.95))} ms; ${r.exactNote}; ` +
             `hung command ${r.hungTimedOut ? 'timed out, next command ran' : 'NOT timed out'}`,
         });
       } finally {
@@ -194,11 +207,11 @@ async function roundTripLines(): Promise<BenchLine[]> {
 }
 
 /** The shipped inventory with its virtual bench at time scale 1, board costs on. */
-function costedInventory(work: string, commandChannel: 'shell' | 'exec'): string {
+function costedInventory(work: string, commandChannel: 'shell' | 'exec', boardCosts: boolean): string {
   const doc = parseDocument(readFileSync(join(ROOT, 'inventory.yaml'), 'utf8'));
   const bench = doc.get('defaultBench') as string;
   doc.setIn(['benches', bench, 'virtual', 'timeScale'], 1);
-  doc.setIn(['benches', bench, 'virtual', 'boardCosts'], doc.createNode({}));
+  if (boardCosts) doc.setIn(['benches', bench, 'virtual', 'boardCosts'], doc.createNode({}));
   for (const d of ['ap1', 'ap2', 'client']) doc.setIn(['benches', bench, 'devices', d, 'commandChannel'], commandChannel);
   const file = join(work, `inventory-${commandChannel}.yaml`);
   // A virtual bench makes its login key where the inventory says, here beside the copy.
@@ -206,19 +219,19 @@ function costedInventory(work: string, commandChannel: 'shell' | 'exec'): string
   return file;
 }
 
-async function flashLines(): Promise<BenchLine[]> {
+async function flashLines(boardCosts: boolean): Promise<BenchLine[]> {
   const work = mkdtempSync(join(tmpdir(), 'rig-flash-bench-'));
   const lines: BenchLine[] = [];
   try {
     for (const channel of ['shell', 'exec'] as const) {
-      const inventory = costedInventory(work, channel);
+      const inventory = costedInventory(work, channel, boardCosts);
       const t = performance.now();
       const r = await flash({ inventory, variant: 'patched', onProgress: () => {} });
       const wallMs = performance.now() - t;
       const devices = Object.values(r.results);
       const slowest = Math.max(...devices.map((d) => d.durationMs));
       lines.push({
-        name: `flash patched, virtual bench at scale 1 with board costs (${channel === 'shell' ? 'shell sessions' : 'exec channels'})`,
+        name: `flash patched, virtual bench at scale 1 ${boardCosts ? 'with' : 'without'} board costs (${channel === 'shell' ? 'shell sessions' : 'exec channels'})`,
         value: round(slowest / 1000, 3),
         unit: 's',
         goal: '< 3',
@@ -258,9 +271,21 @@ async function cliLines(): Promise<BenchLine[]> {
   return lines;
 }
 
+export interface ShellBenchOptions {
+  /** The virtual boards' costs on for the flash (default true). */
+  boardCosts?: boolean;
+  log?: (line: string) => void;
+}
+
 /** Every line of this module, in order. */
-export async function shellBenchLines(): Promise<BenchLine[]> {
-  return [...(await roundTripLines()), ...(await flashLines()), ...(await cliLines())];
+export async function shellBenchLines(opts: ShellBenchOptions = {}): Promise<BenchLine[]> {
+  const log = opts.log ?? (() => {});
+  log('  round trips: sshd, dropbear');
+  const rt = await roundTripLines();
+  log('  flash with board costs');
+  const fl = await flashLines(opts.boardCosts ?? true);
+  log('  CLI start');
+  return [...rt, ...fl, ...(await cliLines())];
 }
 
 export function formatLines(lines: BenchLine[]): string {

@@ -4,8 +4,11 @@
  * A module registers with one line in bench/modules.ts.
  */
 export interface BenchOptions {
-  /** Board latencies on in the virtual rig (`--board-latency`). */
-  boardLatency: boolean;
+  /**
+   * The virtual boards' costs on (`virtual.boardCosts: {}`) where the issue asks for them:
+   * the scale-1 roam cycle and the flash (on unless `--no-board-costs`).
+   */
+  boardCosts: boolean;
   /** Print progress lines. */
   log: (line: string) => void;
 }

@@ -3,6 +3,7 @@
  * madwifi board has: `uname -r`, `lsmod`, `dmesg`, and `sha256sum` (or `md5sum` where
  * busybox has no sha256sum) over the module folder.
  */
+import { randomBytes } from 'node:crypto';
 import { BenchError } from '../errors.ts';
 import { parseLsmod } from '../controllers/madwifi/parse.ts';
 import { shellCommand } from '../controllers/ssh/quote.ts';
@@ -111,6 +112,108 @@ export async function remoteChecksums(dev: DeviceShell, tool: ChecksumTool, path
   return Object.fromEntries(paths.map((p) => [p, sums.get(p) ?? null]));
 }
 
+/** One part of a command line run by runParts: its stdout and exit status. */
+export interface PartResult {
+  stdout: string;
+  exitCode: number;
+}
+
+/**
+ * Several commands in one command line (one round trip on a slow board): each part runs
+ * whatever the status of the one before, and is followed by a line with a random marker
+ * and its exit status, so each part's output and status stay apart and checkable.
+ * stderr is shared (for messages); a timeout is a BenchError naming the device and step.
+ */
+export async function runParts(dev: DeviceShell, step: string, parts: string[], timeoutMs: number): Promise<{ parts: PartResult[]; stderr: string }> {
+  const marker = `rig-part-${randomBytes(6).toString('hex')}`;
+  // The marker on a line of its own even after output without a final newline (the echo's newline is taken off again).
+  const line = parts.map((p) => `${p}; s=$?; echo; echo "${marker} $s"`).join('; ');
+  const r = await runStep(dev, step, line, { timeoutMs, allowFail: true });
+  const out: PartResult[] = [];
+  let rest = r.stdout;
+  for (let i = 0; i < parts.length; i++) {
+    const m = new RegExp(`\\n${marker} (\\d+)\\n`).exec(rest);
+    if (!m) {
+      throw new BenchError(`${dev.name}: step ${step}: \`${parts[i].slice(0, 60)}\` gave no status (exit ${r.exitCode ?? r.signal}): ${r.stderr.trim().split('\n').slice(-2).join(' / ')}`, { code: 'E_COMMAND', subject: dev.name });
+    }
+    out.push({ stdout: rest.slice(0, m.index), exitCode: Number(m[1]) });
+    rest = rest.slice(m.index + m[0].length);
+  }
+  return { parts: out, stderr: r.stderr };
+}
+
+function partOk(dev: DeviceShell, step: string, what: string, p: PartResult, stderr: string): string {
+  if (p.exitCode !== 0) {
+    throw new BenchError(`${dev.name}: step ${step}: \`${what}\` failed (exit ${p.exitCode}): ${stderr.trim().split('\n').slice(-2).join(' / ')}`, { code: 'E_COMMAND', subject: dev.name });
+  }
+  return p.stdout;
+}
+
+export function lsmodModules(dev: DeviceShell, m: Manifest, step: string, text: string): string[] {
+  let entries;
+  try {
+    entries = parseLsmod(text);
+  } catch (err) {
+    throw new BenchError(`${dev.name}: step ${step}: ${(err as Error).message}`, { code: 'E_PARSE', subject: dev.name });
+  }
+  return entries
+    .map((e) => e.name)
+    .filter((n) => Object.hasOwn(m.modules, n) || /^(ath_|wlan)/.test(n))
+    .reverse();
+}
+
+/** Loaded modules and the banners after them, in one round trip (`lsmod`, `dmesg`). */
+export async function loadedAndBanners(dev: DeviceShell, m: Manifest, step: string, timeoutMs: number): Promise<{ loaded: string[]; banners: Record<string, string> }> {
+  const r = await runParts(dev, step, ['lsmod', 'dmesg'], timeoutMs);
+  return {
+    loaded: lsmodModules(dev, m, step, partOk(dev, step, 'lsmod', r.parts[0], r.stderr)),
+    banners: parseBanners(partOk(dev, step, 'dmesg', r.parts[1], r.stderr), Object.keys(m.modules)),
+  };
+}
+
+/** What a board runs, without what is in flash: FirmwareState less its checksums of flash. */
+export type BoardProbe = Omit<FirmwareState, 'persisted' | 'persistedVariant'>;
+
+/**
+ * `uname -r`, the checksum tool, `lsmod`, `dmesg` and /etc/modules in one command line
+ * (one round trip; each part's status checked as if run alone).
+ */
+export async function probeBoard(dev: DeviceShell, m: Manifest, timeoutMs: number): Promise<BoardProbe> {
+  const step = 'probe';
+  const r = await runParts(dev, step, ['uname -r', 'sha256sum < /dev/null', 'md5sum < /dev/null', 'lsmod', 'dmesg', 'cat /etc/modules'], timeoutMs);
+  const [uname, sha, md5, lsmod, dmesg, modules] = r.parts;
+  const kernel = partOk(dev, step, 'uname -r', uname, r.stderr).trim();
+  if (!/^[A-Za-z0-9._+-]{1,64}$/.test(kernel)) throw new BenchError(`${dev.name}: step probe: unexpected \`uname -r\`: ${JSON.stringify(kernel)}`, { code: 'E_PARSE', subject: dev.name });
+  let checksum: ChecksumTool;
+  if (sha.exitCode === 0 && /^[0-9a-f]{64}\b/.test(sha.stdout)) checksum = 'sha256';
+  else if (md5.exitCode === 0 && /^[0-9a-f]{32}\b/.test(md5.stdout)) checksum = 'md5';
+  else throw new BenchError(`${dev.name}: step probe: the board has neither sha256sum nor md5sum; cannot verify an upload`, { code: 'E_NO_CHECKSUM', subject: dev.name });
+  const loaded = lsmodModules(dev, m, step, partOk(dev, step, 'lsmod', lsmod, r.stderr));
+  const seen = parseBanners(partOk(dev, step, 'dmesg', dmesg, r.stderr), Object.keys(m.modules));
+  const allLoaded = m.loadOrder.every((mod) => loaded.includes(mod));
+  return {
+    device: dev.name,
+    kernel,
+    moduleDir: moduleDirFor(m, kernel),
+    checksum,
+    loaded,
+    banners: seen,
+    loadedVariant: allLoaded ? variantByBanners(m, seen) : null,
+    moduleParams: modules.exitCode === 0 ? parseModuleList(modules.stdout, m.loadOrder) : {},
+  };
+}
+
+/** The flash side of a probe from checksums of the module folder's files (module -> hex or null). */
+export function withFlash(m: Manifest, target: string, probe: BoardProbe, persisted: Record<string, string | null>): FirmwareState {
+  const persistedVariant = variantByChecksums(m, target, Object.fromEntries(Object.entries(persisted).filter((e): e is [string, string] => e[1] !== null)), probe.checksum);
+  return { ...probe, persisted, persistedVariant };
+}
+
+/** The module folder's files of the load order, as paths. */
+export function flashPaths(m: Manifest, probe: BoardProbe): string[] {
+  return m.loadOrder.map((mod) => `${probe.moduleDir}/${mod}.ko`);
+}
+
 /** Loaded madwifi modules, in load order. */
 export async function loadedModules(dev: DeviceShell, m: Manifest, step: string, timeoutMs: number): Promise<string[]> {
   const r = await runStep(dev, step, 'lsmod', { timeoutMs });
@@ -131,23 +234,10 @@ export async function banners(dev: DeviceShell, m: Manifest, step: string, timeo
   return parseBanners(r.stdout, Object.keys(m.modules));
 }
 
-/** Read a board's firmware state (four commands on the open connection). */
-export async function readFirmwareState(dev: DeviceShell, m: Manifest, target: string, timeoutMs: number, known?: { kernel: string; checksum: ChecksumTool }): Promise<FirmwareState> {
-  const step = 'probe';
-  const kernel = known?.kernel ?? (await runStep(dev, step, 'uname -r', { timeoutMs })).stdout.trim();
-  if (!/^[A-Za-z0-9._+-]{1,64}$/.test(kernel)) throw new BenchError(`${dev.name}: step probe: unexpected \`uname -r\`: ${JSON.stringify(kernel)}`, { code: 'E_PARSE', subject: dev.name });
-  const checksum = known?.checksum ?? (await checksumTool(dev, timeoutMs));
-  const moduleDir = moduleDirFor(m, kernel);
-  const loaded = await loadedModules(dev, m, step, timeoutMs);
-  const seen = await banners(dev, m, step, timeoutMs);
-  const paths = m.loadOrder.map((mod) => `${moduleDir}/${mod}.ko`);
-  const sums = await remoteChecksums(dev, checksum, paths, step, timeoutMs);
-  const persisted = Object.fromEntries(m.loadOrder.map((mod, i) => [mod, sums[paths[i]]]));
-  const persistedVariant = variantByChecksums(m, target, Object.fromEntries(Object.entries(persisted).filter((e): e is [string, string] => e[1] !== null)), checksum);
-  const allLoaded = m.loadOrder.every((mod) => loaded.includes(mod));
-  const loadedVariant = allLoaded ? variantByBanners(m, seen) : null;
-  const list = await runStep(dev, step, 'cat /etc/modules', { timeoutMs, allowFail: true });
-  const moduleParams = list.exitCode === 0 ? parseModuleList(list.stdout, m.loadOrder) : {};
-  return { device: dev.name, kernel, moduleDir, checksum, loaded, banners: seen, persisted, persistedVariant, loadedVariant, moduleParams };
+/** Read a board's firmware state: probeBoard, then the checksums of the module folder (two round trips). */
+export async function readFirmwareState(dev: DeviceShell, m: Manifest, target: string, timeoutMs: number): Promise<FirmwareState> {
+  const probe = await probeBoard(dev, m, timeoutMs);
+  const paths = flashPaths(m, probe);
+  const sums = await remoteChecksums(dev, probe.checksum, paths, 'probe', timeoutMs);
+  return withFlash(m, target, probe, Object.fromEntries(m.loadOrder.map((mod, i) => [mod, sums[paths[i]]])));
 }
-

@@ -3,22 +3,27 @@
  * each fail and be named:
  *
  *   check-local    the variant's module files (and patches) match the manifest
- *   probe          uname -r, checksum tool, lsmod, dmesg banners, checksums in flash
- *                  (same variant loaded and in flash: done, nothing touched)
- *   upload         files that differ from flash go to the staging folder (SFTP, or
- *                  `cat >` over exec), then
- *   verify-upload  their checksums on the board (one re-upload of a bad file)
+ *   probe          uname -r, checksum tool, lsmod, dmesg banners, /etc/modules in one
+ *                  command line; the checksums in flash too when the variant already
+ *                  runs (loaded and in flash: done, nothing touched)
+ *   upload         the files to the staging folder (SFTP, or `cat >` over exec): those
+ *                  that differ from flash when it was read, else all of them, then
+ *   verify-upload  copied at once beside the modules (`<moduleDir>/.rig-new`, where no
+ *                  boot looks), and ONE checksum run over the staged files, the copies
+ *                  and (when not read yet) the flash (one re-upload / re-copy of a bad file)
  *   stop           wpa_supplicant / hostapd stopped, VAP down and destroyed
- *   unload         madwifi modules removed, newest first
+ *   unload         madwifi modules removed by one rmmod, newest first; lsmod shows none
  *   load           the variant's modules inserted in load order (staged or from flash)
  *   verify-load    all loaded, and dmesg shows exactly the variant's banners
- *   persist        the staged files copied into the module folder (so a reboot keeps
- *                  the variant), then
- *   verify-persist their checksums there
+ *   persist        the verified copies the flash lacks renamed into the module folder
+ *                  by one mv (so a reboot keeps the variant), then sync
  *   restore        the caller's hook: recreate the VAP, restore the configuration
  *
- * Nothing is written to flash before the new modules loaded and showed the right
- * banners: a board that loses power during a flash boots its last good variant.
+ * One checksum run per flash, not three (a 2007 board's sha256sum costs about 0.6 s):
+ * what the flash will hold was checked in flash before the load, and persisting only
+ * renames it. No module file the board boots is replaced before the new modules
+ * loaded and showed the right banners: a board that loses power during a flash boots
+ * its last good variant (a rename replaces a file whole).
  * Any failure: roll back to the last known good variant (the one running before,
  * else the one in flash), the same way, and throw a FlashError (a BenchError, exit
  * 3) naming the device, the step and the outcome of the rollback.
@@ -28,7 +33,7 @@ import { BenchError } from '../errors.ts';
 import type { SshDevice } from '../controllers/ssh/ssh-device.ts';
 import { shellCommand, shellQuote } from '../controllers/ssh/quote.ts';
 import { loadManifest, moduleFiles, verifyLocalFiles, type Manifest, type ModuleFile } from '../firmware/manifest.ts';
-import { banners, loadedModules, readFirmwareState, remoteChecksums, runStep, type ChecksumTool, type FirmwareState } from './board.ts';
+import { flashPaths, loadedAndBanners, lsmodModules, probeBoard, readFirmwareState, remoteChecksums, runParts, runStep, withFlash, type BoardProbe, type ChecksumTool, type FirmwareState } from './board.ts';
 import { openUploader, type TransferMode, type Uploader } from './transfer.ts';
 
 export type FlashStep =
@@ -86,7 +91,11 @@ export interface FlashResult {
   variant: string;
   /** What it ran before (null: not a known variant). */
   previous: string | null;
-  /** unchanged: already loaded and in flash; reloaded: files were in flash already; flashed: files uploaded. */
+  /**
+   * unchanged: already loaded and in flash; reloaded: the flash held the variant's files
+   * already (nothing persisted; files may have been uploaded to learn it, see install());
+   * flashed: files persisted.
+   */
   action: 'unchanged' | 'reloaded' | 'flashed';
   /** Module files uploaded (remote names). */
   uploaded: string[];
@@ -146,7 +155,14 @@ interface Ctx {
   touched: boolean;
   /** Staging files written (removed at the end). */
   staged: Set<string>;
+  /** The variant the flash held before anything was persisted (undefined: not read yet). */
+  flashVariant: string | null | undefined;
+  /** The folder of verified copies beside the modules, while it exists (removed at the end). */
+  newDir: string | null;
 }
+
+/** Where the verified copies wait in flash for the rename (beside the modules, the same file system). */
+const newDir = (probe: BoardProbe): string => `${probe.moduleDir}/.rig-new`;
 
 function progress(c: Ctx, step: FlashStep, message: string): void {
   c.o.onProgress?.({ device: c.dev.name, step, variant: c.variant, rollback: c.rollback, message });
@@ -168,51 +184,85 @@ const describe = (err: unknown): string => (err instanceof Error ? err.message :
 const inner = (device: string, err: unknown): string => describe(err).replace(new RegExp(`^${device.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: (step [a-z-]+: )?`), '');
 
 /**
- * Install `variant` on a board whose state is `state`: upload what differs, reload,
- * verify, persist, restore. Used for the flash and for the rollback alike.
+ * Install `variant` on a board: upload, reload, verify, persist, restore. Used for the
+ * flash and for the rollback alike. `state` is the board as probed, with its flash's
+ * checksums when they were read already; without them (a board running another
+ * variant) every file is uploaded and ONE checksum run over the staged files and the
+ * flash tells both whether the upload is good and what the flash holds (one checksum
+ * instead of two).
  */
-async function install(c: Ctx, state: FirmwareState, files: ModuleFile[], local: Map<string, Buffer>): Promise<{ banners: Record<string, string>; modules: string[] }> {
+async function install(c: Ctx, probe: BoardProbe, known: FirmwareState | null, files: ModuleFile[], local: Map<string, Buffer>): Promise<{ banners: Record<string, string>; modules: string[] }> {
   const { dev, m, timeoutMs } = c;
-  const algo = state.checksum;
+  const algo = probe.checksum;
   const staging = m.stagingDir;
-  const differs = files.filter((f) => state.persisted[f.module] !== f[algo]);
+  let state = known;
+  /** Files to upload: those the flash lacks when it is known, else all. */
+  const toUpload = state ? files.filter((f) => (state as FirmwareState).persisted[f.module] !== f[algo]) : files;
 
-  if (differs.length > 0) {
+  if (toUpload.length > 0) {
     await step(c, 'upload', async () => {
       await runStep(dev, 'upload', shellCommand(['mkdir', '-p', staging]), { timeoutMs });
       c.uploader ??= await openUploader(dev, c.o.transfer ?? 'auto', timeoutMs, c.o.log ?? (() => {}));
       let i = 0;
-      for (const f of differs) {
+      for (const f of toUpload) {
         i++;
-        progress(c, 'upload', `${f.remoteName} (${i}/${differs.length}, ${f.size} bytes, ${c.uploader.mode})`);
+        progress(c, 'upload', `${f.remoteName} (${i}/${toUpload.length}, ${f.size} bytes, ${c.uploader.mode})`);
         c.staged.add(`${staging}/${f.remoteName}`);
         await c.uploader.upload(`${staging}/${f.remoteName}`, local.get(f.module) as Buffer);
         c.uploaded.push(f.remoteName);
       }
     });
-    await step(c, 'verify-upload', async () => {
-      const check = async (list: ModuleFile[]): Promise<ModuleFile[]> => {
-        const sums = await remoteChecksums(dev, algo, list.map((f) => `${staging}/${f.remoteName}`), 'verify-upload', timeoutMs);
-        return list.filter((f) => sums[`${staging}/${f.remoteName}`] !== f[algo]);
+    state = await step(c, 'verify-upload', async () => {
+      // The staged files are copied at once into a folder beside the modules (in flash,
+      // but not where a boot looks: the modules in use stay untouched until the load is
+      // verified), and ONE sha256sum checks the staged files, their copies in flash and,
+      // when not known yet, what the flash holds: persisting is then only renames.
+      const stagedPath = (f: ModuleFile): string => `${staging}/${f.remoteName}`;
+      const copyPath = (f: ModuleFile): string => `${newDir(probe)}/${f.remoteName}`;
+      const copy = async (list: ModuleFile[]): Promise<void> => {
+        for (const f of list) c.staged.add(copyPath(f));
+        c.newDir = newDir(probe);
+        await runStep(dev, 'verify-upload', `${shellCommand(['mkdir', '-p', newDir(probe)])} && ${shellCommand(['cp', ...list.map(stagedPath), `${newDir(probe)}/`])}`, { timeoutMs });
       };
-      let bad = await check(differs);
-      if (bad.length > 0) {
-        progress(c, 'verify-upload', `${bad.map((f) => f.remoteName).join(', ')}: ${algo} mismatch on the board; uploading again`);
-        for (const f of bad) {
-          await (c.uploader as Uploader).upload(`${staging}/${f.remoteName}`, local.get(f.module) as Buffer);
+      const mismatched = (sums: Record<string, string | null>, list: ModuleFile[]): { upload: ModuleFile[]; copy: ModuleFile[] } => ({
+        upload: list.filter((f) => sums[stagedPath(f)] !== f[algo]),
+        copy: list.filter((f) => sums[copyPath(f)] !== f[algo]),
+      });
+      await copy(toUpload);
+      const flash = state ? [] : flashPaths(m, probe);
+      const first = await remoteChecksums(dev, algo, [...toUpload.map(stagedPath), ...toUpload.map(copyPath), ...flash], 'verify-upload', timeoutMs);
+      const verified = state ?? withFlash(m, c.o.target, probe, Object.fromEntries(m.loadOrder.map((mod, i) => [mod, first[flash[i]]])));
+      c.flashVariant = verified.persistedVariant;
+      let bad = mismatched(first, toUpload);
+      if (bad.upload.length > 0 || bad.copy.length > 0) {
+        const again = [...new Set([...bad.upload, ...bad.copy])];
+        progress(c, 'verify-upload', `${again.map((f) => f.remoteName).join(', ')}: ${algo} mismatch on the board; ${bad.upload.length > 0 ? 'uploading and ' : ''}copying again`);
+        for (const f of bad.upload) {
+          await (c.uploader as Uploader).upload(stagedPath(f), local.get(f.module) as Buffer);
           c.uploaded.push(f.remoteName);
         }
-        bad = await check(bad);
+        await copy(again);
+        bad = mismatched(await remoteChecksums(dev, algo, [...again.map(stagedPath), ...again.map(copyPath)], 'verify-upload', timeoutMs), again);
       }
-      if (bad.length > 0) {
-        throw new BenchError(`${dev.name}: step verify-upload: ${bad.map((f) => f.remoteName).join(', ')}: ${algo} on the board does not match the manifest after two uploads (corrupted transfer or storage)`, {
+      if (bad.upload.length > 0) {
+        throw new BenchError(`${dev.name}: step verify-upload: ${bad.upload.map((f) => f.remoteName).join(', ')}: ${algo} on the board does not match the manifest after two uploads (corrupted transfer or storage)`, {
           code: 'E_CHECKSUM',
           subject: dev.name,
         });
       }
-      progress(c, 'verify-upload', `${differs.length} file(s) verified (${algo})`);
+      if (bad.copy.length > 0) {
+        throw new BenchError(`${dev.name}: step verify-upload: ${bad.copy.map((f) => f.remoteName).join(', ')}: the copy in ${newDir(probe)} does not match the manifest after two copies (flash write error?)`, {
+          code: 'E_CHECKSUM',
+          subject: dev.name,
+        });
+      }
+      progress(c, 'verify-upload', `${toUpload.length} file(s) verified (${algo}), staged and copied beside the modules${known ? '' : `; flash holds ${verified.persistedVariant ?? 'no known variant'}`}`);
+      return verified;
     });
   }
+  const flashState = state as FirmwareState;
+  /** What the flash lacks: persisted after the load was verified. */
+  const differs = files.filter((f) => flashState.persisted[f.module] !== f[algo]);
 
   await step(c, 'stop', async () => {
     c.touched = true;
@@ -224,23 +274,28 @@ async function install(c: Ctx, state: FirmwareState, files: ModuleFile[], local:
   });
 
   await step(c, 'unload', async () => {
-    const loaded = await loadedModules(dev, m, 'unload', timeoutMs);
-    if (loaded.length > 0) {
-      // Newest first, stopping at the first failure; one command line (one round trip on a slow board).
-      const mods = [...loaded].reverse();
-      progress(c, 'unload', `rmmod ${mods.join(' ')}`);
-      await runStep(dev, 'unload', mods.map((mod) => shellCommand(['rmmod', mod])).join(' && '), { timeoutMs });
+    // The modules the probe saw loaded (stop loads none), newest first, in ONE rmmod (one
+    // process: busybox rmmod takes several names and goes on past a failure), then lsmod
+    // in the same round trip: whatever is left is the failure, named with rmmod's messages.
+    const mods = [...probe.loaded].reverse();
+    const parts = mods.length > 0 ? [shellCommand(['rmmod', ...mods]), 'lsmod'] : ['lsmod'];
+    if (mods.length > 0) progress(c, 'unload', `rmmod ${mods.join(' ')}`);
+    const r = await runParts(dev, 'unload', parts, timeoutMs);
+    const lsmod = r.parts[r.parts.length - 1];
+    if (lsmod.exitCode !== 0) throw new BenchError(`${dev.name}: step unload: lsmod failed (exit ${lsmod.exitCode}): ${r.stderr.trim()}`, { code: 'E_COMMAND', subject: dev.name });
+    const left = lsmodModules(dev, m, 'unload', lsmod.stdout);
+    if (left.length > 0) {
+      const why = r.stderr.trim().split('\n').slice(-2).join(' / ');
+      throw new BenchError(`${dev.name}: step unload: still loaded after rmmod: ${left.join(', ')}${why ? ` (${why})` : ''}`, { code: 'E_UNLOAD', subject: dev.name });
     }
-    const left = await loadedModules(dev, m, 'unload', timeoutMs);
-    if (left.length > 0) throw new BenchError(`${dev.name}: step unload: still loaded after rmmod: ${left.join(', ')}`, { code: 'E_UNLOAD', subject: dev.name });
   });
 
-  const staged = new Set(differs.map((f) => f.module));
+  const uploaded = new Set(toUpload.map((f) => f.module));
   await step(c, 'load', async () => {
     // In load order, stopping at the first failure (its insmod error names the file); one command line.
     const commands = files.map((f) => {
-      const path = staged.has(f.module) ? `${staging}/${f.remoteName}` : `${state.moduleDir}/${f.remoteName}`;
-      const params = c.o.moduleParams?.[f.module] ?? state.moduleParams[f.module] ?? [];
+      const path = uploaded.has(f.module) ? `${staging}/${f.remoteName}` : `${flashState.moduleDir}/${f.remoteName}`;
+      const params = c.o.moduleParams?.[f.module] ?? flashState.moduleParams[f.module] ?? [];
       return shellCommand(['insmod', path, ...params]);
     });
     for (const command of commands) progress(c, 'load', command);
@@ -248,10 +303,9 @@ async function install(c: Ctx, state: FirmwareState, files: ModuleFile[], local:
   });
 
   const verified = await step(c, 'verify-load', async () => {
-    const modules = await loadedModules(dev, m, 'verify-load', timeoutMs);
+    const { loaded: modules, banners: seen } = await loadedAndBanners(dev, m, 'verify-load', timeoutMs);
     const missing = m.loadOrder.filter((mod) => !modules.includes(mod));
     if (missing.length > 0) throw new BenchError(`${dev.name}: step verify-load: not loaded: ${missing.join(', ')}`, { code: 'E_VERIFY', subject: dev.name });
-    const seen = await banners(dev, m, 'verify-load', timeoutMs);
     const expected = m.variants[c.variant].banners;
     const wrong = Object.entries(expected).filter(([mod, line]) => seen[mod] !== line);
     if (wrong.length > 0) {
@@ -267,19 +321,21 @@ async function install(c: Ctx, state: FirmwareState, files: ModuleFile[], local:
 
   if (differs.length > 0) {
     await step(c, 'persist', async () => {
-      progress(c, 'persist', `${differs.length} file(s) into ${state.moduleDir}`);
-      const parts: string[] = [];
-      for (const f of differs) {
-        const dst = `${state.moduleDir}/${f.remoteName}`;
-        parts.push(`cp ${shellQuote(`${staging}/${f.remoteName}`)} ${shellQuote(`${dst}.rig-new`)}`, `mv ${shellQuote(`${dst}.rig-new`)} ${shellQuote(dst)}`);
-      }
-      await runStep(dev, 'persist', shellCommand(['mkdir', '-p', state.moduleDir]), { timeoutMs });
-      await runStep(dev, 'persist', [...parts, 'sync'].join(' && '), { timeoutMs });
-    });
-    await step(c, 'verify-persist', async () => {
-      const sums = await remoteChecksums(dev, algo, files.map((f) => `${state.moduleDir}/${f.remoteName}`), 'verify-persist', timeoutMs);
-      const bad = files.filter((f) => sums[`${state.moduleDir}/${f.remoteName}`] !== f[algo]);
-      if (bad.length > 0) throw new BenchError(`${dev.name}: step verify-persist: ${bad.map((f) => f.remoteName).join(', ')} in ${state.moduleDir} do not match ${c.variant}`, { code: 'E_CHECKSUM', subject: dev.name });
+      progress(c, 'persist', `${differs.length} file(s) into ${flashState.moduleDir}`);
+      // The verified copies renamed into place by one mv (a rename replaces each file whole:
+      // a power cut leaves every module file old or new), copies the flash did not need
+      // removed, then sync. mv's status is the check: a rename does not change what was verified.
+      const dir = flashState.moduleDir;
+      const tmp = newDir(probe);
+      const extra = toUpload.filter((f) => !differs.includes(f)).map((f) => `${tmp}/${f.remoteName}`);
+      const line = [
+        shellCommand(['mv', ...differs.map((f) => `${tmp}/${f.remoteName}`), `${dir}/`]),
+        ...(extra.length > 0 ? [shellCommand(['rm', '-f', ...extra])] : []),
+        'sync',
+      ].join(' && ');
+      await runStep(dev, 'persist', `${line} && { rmdir ${shellQuote(tmp)} 2>/dev/null; true; }`, { timeoutMs });
+      for (const f of toUpload) c.staged.delete(`${tmp}/${f.remoteName}`);
+      c.newDir = null;
     });
   }
 
@@ -299,7 +355,10 @@ async function cleanup(c: Ctx): Promise<void> {
   if (c.staged.size === 0 || !c.dev.connected) return;
   const paths = [...c.staged];
   c.staged.clear();
-  await step(c, 'cleanup', () => runStep(c.dev, 'cleanup', shellCommand(['rm', '-f', ...paths]), { timeoutMs: c.timeoutMs, allowFail: true })).catch(() => {});
+  const dir = c.newDir;
+  c.newDir = null;
+  const rmdir = dir ? `; rmdir ${shellQuote(dir)} 2>/dev/null` : '';
+  await step(c, 'cleanup', () => runStep(c.dev, 'cleanup', `${shellCommand(['rm', '-f', ...paths])}${rmdir}`, { timeoutMs: c.timeoutMs, allowFail: true })).catch(() => {});
 }
 
 /** Flash `opts.variant` onto one board. Throws ConfigError (local files) or FlashError (the board). */
@@ -307,7 +366,7 @@ export async function flashDevice(device: SshDevice, opts: FlashOptions): Promis
   const t0 = performance.now();
   const m = opts.manifest ?? loadManifest();
   const timeoutMs = opts.commandTimeoutMs ?? DEFAULT_TIMEOUT_MS;
-  const c: Ctx = { dev: device, m, o: opts, timeoutMs, uploader: null, steps: [], uploaded: [], rollback: false, variant: opts.variant, touched: false, staged: new Set() };
+  const c: Ctx = { dev: device, m, o: opts, timeoutMs, uploader: null, steps: [], uploaded: [], rollback: false, variant: opts.variant, touched: false, staged: new Set(), flashVariant: undefined, newDir: null };
 
   // Local files first: a ConfigError here touches no board.
   let local: Map<string, Buffer>;
@@ -318,16 +377,28 @@ export async function flashDevice(device: SshDevice, opts: FlashOptions): Promis
   }
   const files = moduleFiles(m, opts.variant, opts.target);
 
-  let state: FirmwareState;
+  // The probe: one round trip for what runs; the flash's checksums only when they can
+  // spare the work (the variant already runs: unchanged, or a reload from flash).
+  let probe: BoardProbe;
+  let state: FirmwareState | null = null;
   try {
-    state = await step(c, 'probe', () => readFirmwareState(device, m, opts.target, timeoutMs));
+    probe = await step(c, 'probe', async () => {
+      const p = await probeBoard(device, m, timeoutMs);
+      if (p.loadedVariant === opts.variant) {
+        const paths = flashPaths(m, p);
+        const sums = await remoteChecksums(device, p.checksum, paths, 'probe', timeoutMs);
+        state = withFlash(m, opts.target, p, Object.fromEntries(m.loadOrder.map((mod, i) => [mod, sums[paths[i]]])));
+        c.flashVariant = state.persistedVariant;
+      }
+      return p;
+    });
   } catch (err) {
     const f = err as StepFailure;
     throw new FlashError(`${device.name}: flashing ${opts.variant} failed at step probe (${inner(device.name, f.inner)}); nothing was changed`, device.name, 'probe', opts.variant, null, null, device, f.inner);
   }
-  progress(c, 'probe', `running ${state.loadedVariant ?? 'no known variant'}, flash holds ${state.persistedVariant ?? 'no known variant'} (${state.checksum}sum)`);
-  const previous = state.loadedVariant;
-  const lastGood = state.loadedVariant ?? state.persistedVariant;
+  const known = state as FirmwareState | null;
+  progress(c, 'probe', `running ${probe.loadedVariant ?? 'no known variant'}${known ? `, flash holds ${known.persistedVariant ?? 'no known variant'}` : ''} (${probe.checksum}sum)`);
+  const previous = probe.loadedVariant;
 
   const result = (action: FlashResult['action'], b: Record<string, string>, modules: string[]): FlashResult => ({
     device: device.name,
@@ -336,7 +407,7 @@ export async function flashDevice(device: SshDevice, opts: FlashOptions): Promis
     action,
     uploaded: c.uploaded,
     transfer: c.uploader?.mode ?? null,
-    checksum: state.checksum,
+    checksum: probe.checksum,
     banners: b,
     modules,
     durationMs: Math.round(performance.now() - t0),
@@ -344,47 +415,56 @@ export async function flashDevice(device: SshDevice, opts: FlashOptions): Promis
     connection: c.dev,
   });
 
-  if (!opts.force && state.loadedVariant === opts.variant && state.persistedVariant === opts.variant) {
+  if (!opts.force && known && known.loadedVariant === opts.variant && known.persistedVariant === opts.variant) {
     progress(c, 'probe', `${opts.variant} is already loaded and in flash: nothing to do`);
     const expected = m.variants[opts.variant].banners;
-    return result('unchanged', Object.fromEntries(Object.keys(expected).map((k) => [k, state.banners[k]])), state.loaded);
+    return result('unchanged', Object.fromEntries(Object.keys(expected).map((k) => [k, known.banners[k]])), known.loaded);
   }
 
   try {
-    const v = await install(c, state, files, local);
+    const v = await install(c, probe, known, files, local);
     c.uploader?.close();
-    return result(c.uploaded.length > 0 ? 'flashed' : 'reloaded', v.banners, v.modules);
+    // flashed: the flash lacked files of the variant (they were persisted); reloaded: it had them all.
+    return result(c.flashVariant === opts.variant ? 'reloaded' : 'flashed', v.banners, v.modules);
   } catch (err) {
     c.uploader?.close();
     c.uploader = null;
     const failure = err instanceof StepFailure ? err : new StepFailure('probe', err);
-    throw await rollback(c, failure, lastGood);
+    // The last known good variant: the one running before, else the one in flash (read by now, or by the rollback).
+    throw await rollback(c, failure, previous ?? c.flashVariant);
   }
 }
 
 /** Put the board back on `lastGood` after `failure`; returns the FlashError to throw. */
-async function rollback(c: Ctx, failure: StepFailure, lastGood: string | null): Promise<FlashError> {
+async function rollback(c: Ctx, failure: StepFailure, lastGoodKnown: string | null | undefined): Promise<FlashError> {
   const { o } = c;
   const name = c.dev.name;
   const what = `${name}: flashing ${o.variant} failed at step ${failure.step} (${inner(name, failure.inner)})`;
   const fail = (rolledBackTo: string | null, rollbackError: string | null, text: string): FlashError =>
     new FlashError(`${what}; ${text}`, name, failure.step, o.variant, rolledBackTo, rollbackError, c.dev, failure.inner);
-  if (lastGood === null) return fail(null, 'no known good variant', 'not rolled back: the board ran no known variant before');
+  const noneKnown = (): FlashError => fail(null, 'no known good variant', 'not rolled back: the board ran no known variant before');
+  if (lastGoodKnown === null) return noneKnown();
+  const target = lastGoodKnown ?? 'the variant in flash';
 
   c.rollback = true;
-  c.variant = lastGood;
   c.uploaded = [];
-  progress(c, failure.step, `failed: ${inner(name, failure.inner)}; rolling back to ${lastGood}`);
+  if (lastGoodKnown !== undefined) c.variant = lastGoodKnown;
+  progress(c, failure.step, `failed: ${inner(name, failure.inner)}; rolling back to ${target}`);
   try {
     if (!c.dev.connected) {
       if (!o.reconnect) {
-        return fail(null, 'connection lost', `connection lost and no way to reconnect given: not rolled back (the board keeps ${lastGood} in flash unless the persist step had started)`);
+        return fail(null, 'connection lost', `connection lost and no way to reconnect given: not rolled back (the board keeps ${lastGoodKnown ?? 'its variant'} in flash unless the persist step had started)`);
       }
       await step(c, 'reconnect', async () => {
         progress(c, 'reconnect', 'connection lost (rebooted?); reconnecting');
         c.dev = await (o.reconnect as () => Promise<SshDevice>)();
       });
     }
+    const state = await step(c, 'probe', () => readFirmwareState(c.dev, c.m, o.target, c.timeoutMs));
+    // Not known yet (the flash had not been read when the flash failed; nothing was persisted then): what the flash holds.
+    const lastGood = lastGoodKnown ?? state.persistedVariant;
+    if (lastGood === null) return noneKnown();
+    c.variant = lastGood;
     let local: Map<string, Buffer>;
     try {
       local = verifyLocalFiles(c.m, lastGood, o.target);
@@ -392,7 +472,6 @@ async function rollback(c: Ctx, failure: StepFailure, lastGood: string | null): 
       return fail(null, describe(err), `cannot roll back to ${lastGood}: its local files are not usable`);
     }
     const files = moduleFiles(c.m, lastGood, o.target);
-    const state = await step(c, 'probe', () => readFirmwareState(c.dev, c.m, o.target, c.timeoutMs));
     let verified: Record<string, string>;
     if (state.loadedVariant === lastGood && state.persistedVariant === lastGood) {
       // Nothing to reload: the failure came before anything was unloaded, or the board rebooted into it.
@@ -403,7 +482,7 @@ async function rollback(c: Ctx, failure: StepFailure, lastGood: string | null): 
       }
       await cleanup(c);
     } else {
-      verified = (await install(c, state, files, local)).banners;
+      verified = (await install(c, state, state, files, local)).banners;
     }
     c.uploader?.close();
     const shown = Object.entries(c.m.variants[lastGood].banners)
@@ -415,7 +494,7 @@ async function rollback(c: Ctx, failure: StepFailure, lastGood: string | null): 
   } catch (err) {
     c.uploader?.close();
     const f = err instanceof StepFailure ? err : new StepFailure('probe', err);
-    return fail(null, `${f.step}: ${inner(name, f.inner)}`, `rollback to ${lastGood} failed too at step ${f.step} (${inner(name, f.inner)}): the board needs a look`);
+    return fail(null, `${f.step}: ${inner(name, f.inner)}`, `rollback to ${c.rollback && c.variant !== o.variant ? c.variant : target} failed too at step ${f.step} (${inner(name, f.inner)}): the board needs a look`);
   }
 }
 

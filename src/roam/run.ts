@@ -17,6 +17,7 @@ import { RIG_VERSION } from '../version.ts';
 import { LiveBench } from './live-bench.ts';
 import { openRunLog } from './run-log.ts';
 import { planRun, secretFromEnv } from './plan.ts';
+import { trimHeap } from './heap-trim.ts';
 
 export interface RoamOptions {
   inventory: string;
@@ -136,6 +137,7 @@ export async function runRoam(opts: RoamOptions): Promise<RunResult> {
           folder.appendRoam(record);
           runLog.info(record.valid ? 'roam measured' : 'roam invalid', { index: record.index, variant, direction: record.direction, lost: record.lost, reason: record.invalidReason });
           opts.onProgress?.({ kind: 'roam', record, done: records.length, total });
+          trimHeap(records.length);
           // A long run's memory, for soaks: what the process holds (rss) and what is live (heapUsed).
           if (records.length % 1000 === 0) runLog.info('memory', { roams: records.length, ...process.memoryUsage() });
           // A board that did not come back: its roam is written, then the run ends (exit 3).

@@ -115,6 +115,9 @@ function piece(t: Target): fc.Arbitrary<string> {
     fc.integer({ min: 0, max: 255 }).map((n) => `exit ${n}`),
     fc.constantFrom('rig_no_such_command', 'rig_no_such_command >&2'),
     fc.integer({ min: 1000, max: 70_000 }).map((n) => t.large(n)),
+    // Real servers: the fast path's edges (an external's own message, a missing command in a
+    // pipeline, builtins that complain, which take the exact path).
+    ...(t.real ? [fc.constantFrom('cat /rig-no-such-file', 'echo x | rig_no_such_command', 'echo xy | tr x z', 'cd /rig-no-such-dir', 'kill -0 999999999', 'ls -d / /rig-none')] : []),
   );
 }
 
@@ -181,6 +184,9 @@ function cases(label: string, skip: string | undefined, make: () => Promise<Targ
         expect(seen).toBe(runs);
         expect(shell.usesExecChannels).toBe(false);
         expect(exec.usesExecChannels).toBe(true);
+        // Real shells (dash, bash, busybox ash) pass the hello's check: the generated commands the
+        // fast path allows ran without a new shell; the virtual board's shell has no eval: all exact.
+        expect(shell.usesShellFastPath).toBe(t.real);
       } finally {
         await Promise.all([shell.close(), exec.close()]);
       }

@@ -1,7 +1,8 @@
 /**
  * The file tools of a virtual board's busybox that flashing needs, over the board's
  * files: `md5sum` and `sha256sum` (coreutils' output: `HASH  NAME`, `-` for stdin;
- * hashed with node:crypto), `cp` / `mv` (into a folder when the destination is one),
+ * hashed with node:crypto), `cp` / `mv` (into a folder when the destination is one;
+ * several sources into a folder, as busybox),
  * `mkdir` (folders are implicit in the board's file store), `ls [-l]` and `sync`.
  * `cp` and `mv` write as the board itself does (not an upload: `writeOwn`).
  */
@@ -52,15 +53,24 @@ async function checksum(board: Board, name: string, algorithm: 'md5' | 'sha256',
 
 function copy(board: Board, o: CoreutilsOptions, name: 'cp' | 'mv', args: string[], io: ProcessIO): number {
   const ops = args.filter((a) => !a.startsWith('-'));
-  if (ops.length !== 2) return fail(io, `Usage: ${name} [-f] SOURCE DEST`);
-  const [src, dstArg] = ops;
-  const data = board.readFile(src);
-  if (!data) return fail(io, `${name}: can't stat '${src}': No such file or directory`);
+  if (ops.length < 2) return fail(io, `Usage: ${name} [-f] SOURCE... DEST`);
+  const dstArg = ops[ops.length - 1];
+  const sources = ops.slice(0, -1);
   const isDir = dstArg.endsWith('/') || board.listFiles().some((p) => p.startsWith(`${dstArg}/`));
-  const dst = isDir ? `${dstArg.replace(/\/$/, '')}/${basename(src)}` : dstArg;
-  o.writeOwn(dst, Buffer.from(data));
-  if (name === 'mv' && dst !== src) board.removeFile(src);
-  return 0;
+  // Several sources go into a folder (busybox: "'DEST' is not a directory" otherwise).
+  if (sources.length > 1 && !isDir) return fail(io, `${name}: '${dstArg}' is not a directory`);
+  let status = 0;
+  for (const src of sources) {
+    const data = board.readFile(src);
+    if (!data) {
+      status = fail(io, `${name}: can't stat '${src}': No such file or directory`);
+      continue;
+    }
+    const dst = isDir ? `${dstArg.replace(/\/$/, '')}/${basename(src)}` : dstArg;
+    o.writeOwn(dst, Buffer.from(data));
+    if (name === 'mv' && dst !== src) board.removeFile(src);
+  }
+  return status;
 }
 
 function ls(board: Board, args: string[], io: ProcessIO): number {

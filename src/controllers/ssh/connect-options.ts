@@ -42,6 +42,12 @@ export interface SshConnectOptions {
   commandChannel?: 'shell' | 'exec';
   /** Shell sessions open at once (default 3; `commandChannel: 'shell'`). */
   shellSessions?: number;
+  /**
+   * Let shell sessions run the commands fast-path.ts allows without a new shell (`eval`
+   * in a subshell; default true). false: every command through `sh -c` (to measure the
+   * difference, or to rule the fast path out).
+   */
+  shellFastPath?: boolean;
   log?: (msg: string) => void;
 }
 

@@ -58,6 +58,11 @@ export class ShellPool {
     return this.fallback;
   }
 
+  /** True when an open session runs allowed commands on the fast path (shell-script.ts). */
+  get usesFastPath(): boolean {
+    return [...this.sessions].some((s) => s.fastPath);
+  }
+
   /** Sessions open now. */
   get openSessions(): number {
     return this.sessions.size;

@@ -14,7 +14,15 @@
  * - its pid (`$!`) comes back first, so a command past its timeout can be killed;
  * - then its exit status on stdout, and a marker on stderr: once both arrived, all of
  *   the command's output on both streams has arrived (each stream keeps its order).
+ *
+ * The fast path (fast-path.ts says which commands may take it, and only where the hello
+ * found `eval`, `command -v` and `exec` working): the command runs in a subshell of the
+ * session, `( ... ) </dev/null &`, by `eval`, without a new shell. In the subshell,
+ * functions and aliases of its command names are removed first (a login shell's profile
+ * may define some), and when `command -v` does not find every external name the
+ * subshell execs `SHELL -c 'COMMAND'` instead: the exact path, in the same process.
  */
+import { fastPathPlan } from './fast-path.ts';
 import { shellQuote } from './quote.ts';
 
 /** The tags of the markers (after the nonce). */
@@ -25,9 +33,22 @@ export const TAG = {
   stderrEnd: 'e',
 } as const;
 
-/** The first line: says the session is up and which login shell it runs (`$SHELL`). */
+/**
+ * The first line: says the session is up, whether the fast path works in this shell
+ * (`1:` or `0:`: a subshell can `eval`, `command -v` and `exec`), and which login shell
+ * it runs (`$SHELL`).
+ */
 export function helloLine(nonce: string): string {
-  return `echo "${nonce}${TAG.hello}0:$SHELL"; echo ${nonce}${TAG.stderrEnd}0 >&2\n`;
+  return (
+    `if ( eval 'command -v true && exec true' ) </dev/null >/dev/null 2>&1; then echo "${nonce}${TAG.hello}0:1:$SHELL"; ` +
+    `else echo "${nonce}${TAG.hello}0:0:$SHELL"; fi; echo ${nonce}${TAG.stderrEnd}0 >&2\n`
+  );
+}
+
+/** The hello's value: whether the fast path works, and the login shell. */
+export function parseHello(value: string): { fast: boolean; loginShell: string } {
+  const m = /^([01]):(.*)$/s.exec(value);
+  return m ? { fast: m[1] === '1', loginShell: m[2] } : { fast: false, loginShell: value };
 }
 
 /** The shell an exec channel would run a command with: the basename of the login shell (`sh` when unknown). */
@@ -36,10 +57,22 @@ export function execShellName(loginShell: string): string {
   return /^[A-Za-z0-9_.+-]+$/.test(base) ? base : 'sh';
 }
 
-/** The line that runs command `id`. */
-export function commandLine(nonce: string, id: number, shell: string, command: string): string {
+/** How command `id` starts, in the background with stdin from /dev/null: the exact path, or the fast one when allowed and possible. */
+function startCommand(shell: string, command: string, fast: boolean): string {
+  const exact = `${shellQuote(shell)} -c ${shellQuote(command)}`;
+  const plan = fast ? fastPathPlan(command) : null;
+  if (!plan) return `${exact} </dev/null & `;
+  const names = plan.names.filter((x) => x !== ':').map(shellQuote).join(' ');
+  const clear = names ? `unset -f ${names} 2>/dev/null; unalias ${names} 2>/dev/null; ` : '';
+  const found = plan.external.map((x) => `command -v ${shellQuote(x)} >/dev/null 2>&1`).join(' && ');
+  const run = found ? `if ${found}; then eval ${shellQuote(command)}; else exec ${exact}; fi` : `eval ${shellQuote(command)}`;
+  return `( ${clear}${run} ) </dev/null & `;
+}
+
+/** The line that runs command `id` (`fast`: the session's shell passed the hello's fast-path check). */
+export function commandLine(nonce: string, id: number, shell: string, command: string, fast = false): string {
   return (
-    `${shellQuote(shell)} -c ${shellQuote(command)} </dev/null & ` +
+    startCommand(shell, command, fast) +
     `echo "${nonce}${TAG.pid}${id}:$!"; wait $! 2>/dev/null; echo "${nonce}${TAG.status}${id}:$?"; echo ${nonce}${TAG.stderrEnd}${id} >&2\n`
   );
 }

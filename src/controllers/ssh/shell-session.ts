@@ -31,7 +31,7 @@ import { BenchError } from '../../errors.ts';
 import { OpenCancelled } from './channel-opener.ts';
 import type { ConnectionState } from './connection-state.ts';
 import { MarkerScanner } from './marker-scanner.ts';
-import { commandLine, execShellName, helloLine, parseMarker, TAG, type Marker } from './shell-script.ts';
+import { commandLine, execShellName, helloLine, parseHello, parseMarker, TAG, type Marker } from './shell-script.ts';
 import type { ExecResult } from './types.ts';
 
 /** How long a killed command's markers may take before the session is given up. */
@@ -48,6 +48,8 @@ export interface ShellSessionContext {
   state: ConnectionState;
   /** Open the session channel (ChannelOpener.open with kind 'shell'). */
   open: (cancelled: () => boolean, attach: (ch: ClientChannel) => void) => Promise<void>;
+  /** Run the commands fast-path.ts allows without a new shell where the shell can (default true). */
+  fastPath?: boolean;
   /** Kill a process tree on the board (on an exec channel); errors are the callee's to log. */
   killTree: (pid: number) => Promise<void>;
   log: (msg: string) => void;
@@ -77,6 +79,8 @@ export class ShellSession {
   private readonly closeListeners: (() => void)[] = [];
   private readonly idleListeners: (() => void)[] = [];
   private shell = 'sh';
+  /** The hello found the fast path possible in this shell (shell-script.ts, fast-path.ts). */
+  private fast = false;
   private hello: { resolve: () => void; reject: (e: Error) => void; errDone: boolean; outDone: boolean } | undefined;
 
   private constructor(
@@ -110,6 +114,11 @@ export class ShellSession {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /** Whether allowed commands take the fast path here (the hello's check passed and the caller allows it). */
+  get fastPath(): boolean {
+    return this.fast && this.ctx.fastPath !== false;
   }
 
   /** True while no command runs (or waits for its markers). */
@@ -148,7 +157,7 @@ export class ShellSession {
         settle: (v) => (v instanceof BenchError ? reject(v) : resolve(v)),
       };
       this.running = r;
-      this.channel?.write(commandLine(this.nonce, id, this.shell, command));
+      this.channel?.write(commandLine(this.nonce, id, this.shell, command, this.fastPath));
     });
   }
 
@@ -244,7 +253,9 @@ export class ShellSession {
     const h = this.hello;
     if (!h) return;
     if (m.tag === TAG.hello && stream === 'out') {
-      this.shell = execShellName(m.value);
+      const hello = parseHello(m.value);
+      this.shell = execShellName(hello.loginShell);
+      this.fast = hello.fast;
       h.outDone = true;
     } else if (m.tag === TAG.stderrEnd && stream === 'err') {
       h.errDone = true;

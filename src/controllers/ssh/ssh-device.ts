@@ -113,6 +113,7 @@ export class SshDevice implements DeviceShell {
         state: this.state,
         log: this.log,
         maxSessions: shellSessions,
+        fastPath: opts.shellFastPath ?? true,
         open: (cancelled, attach) => this.opener.open('(shell session)', cancelled, attach, 'shell'),
         exec: (command, options) => this.execChannel(command, options),
         killTree: async (pid) => {
@@ -147,6 +148,11 @@ export class SshDevice implements DeviceShell {
   /** Run a command: in a shell session (default), or on its own exec channel (see the top). */
   exec(command: string, options: ExecOptions = {}): Promise<ExecResult> {
     return this.shells ? this.shells.run(command, options) : this.execChannel(command, options);
+  }
+
+  /** True when an open shell session runs the commands fast-path.ts allows without a new shell (its shell passed the hello's check). */
+  get usesShellFastPath(): boolean {
+    return this.shells?.usesFastPath ?? false;
   }
 
   /** True when commands run on exec channels: `commandChannel: 'exec'`, or the board's shell could not be used. */
