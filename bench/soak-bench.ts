@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { median } from 'simple-statistics';
-import { describeRun, ROOT, runRoam, truthMismatches } from './roam-runs.ts';
+import { describeRun, ROOT, runRoam, truthMismatches, truthMismatchList } from './roam-runs.ts';
 import type { BenchModule, BenchOptions, BenchRow, BenchSection } from './types.ts';
 
 const GOAL_GROWTH_MB = 20;
@@ -97,7 +97,10 @@ export const soakBench: BenchModule = {
         met: null,
       });
     }
-    r.cleanup();
+    // A roam that disagrees with the ground truth is a bug to find: its run folder is kept, and named.
+    const mismatched = truthMismatchList(r);
+    const kept = mismatched.length > 0 && r.runDir !== null;
+    if (!kept) r.cleanup();
     return {
       title: `Soak: ${count.toLocaleString('en')} roams, memory and report`,
       rows,
@@ -105,6 +108,7 @@ export const soakBench: BenchModule = {
         `One \`rig roam --count ${count}\` at time scale ${scale}, stock, adaptive crossfade; RSS = VmRSS of the rig CLI process, sampled every 250 ms, given at 1,000 and at ${count.toLocaleString('en')} roams as the median of the samples over 100 roams (roams 1,000..1,100 and the last 100), because a garbage collection moves a single sample by tens of MB; the single first sample at each count and the peak are given too. The growth goal is judged on the medians.`,
         'RSS is what the process holds (V8 returns freed heap to the OS lazily, and the rig, the virtual rig and tsx\'s loader thread share the process); the V8 heap in use, from the run log\'s `memory` line every 1,000 roams (rig.log), is what is live when it was sampled (not after a full collection).',
         'Report: `rig report RUN_DIR` rebuilt after the run (index.html, junit.xml, roams.csv), its wall time including the CLI start.',
+        ...(kept ? [`Roams whose lostSeqs differ from the ground truth: ${mismatched.slice(0, 5).map((m) => `roam ${m.index} (rig ${JSON.stringify(m.rig)}, truth ${JSON.stringify(m.truth)})`).join('; ')}; the run folder is kept for them: ${r.runDir}.`] : []),
         'The run asks V8 for a full collection every 25 roams (src/roam/heap-trim.ts, docs/roam-cycle.md "Long runs"): without it, V8 let its heap fill with garbage up to a growing factor of the live data (a profiled soak: +8 MB live, +160 MB RSS between roams 300 and 1,500).',
       ],
     };
