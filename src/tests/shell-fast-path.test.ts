@@ -7,21 +7,33 @@
  * exec channels on real servers is ssh-shell-session.test.ts.
  */
 import { describe, expect, it } from 'vitest';
-import { fastPathPlan } from '../controllers/ssh/fast-path.ts';
+import { fastPathPlan, runsInSessionShell } from '../controllers/ssh/fast-path.ts';
 import { commandLine } from '../controllers/ssh/shell-script.ts';
 
 describe('fast path: which commands', () => {
   it.each([
-    ['true', [], ['true']],
-    ['iwconfig ath0', ['iwconfig'], ['iwconfig']],
-    ['iwlist ath0 scan 2>/dev/null', ['iwlist'], ['iwlist']],
-    ["echo 'a b' >&2 && exit 3", [], ['echo', 'exit']],
-    ['cat /proc/uptime; date +%s', ['cat', 'date'], ['cat', 'date']],
-    ["head -c 10 /dev/zero | tr '\\0' x", ['head', 'tr'], ['head', 'tr']],
-    ['insmod /tmp/rig-flash/ath_pci.ko autocreate=ap', ['insmod'], ['insmod']],
-    ['echo "plain text" 2>&1 | cat', ['cat'], ['echo', 'cat']],
-  ])('fast: %s', (command, external, names) => {
-    expect(fastPathPlan(command)).toEqual({ external, names });
+    ['true', [], ['true'], false],
+    ['iwconfig ath0', ['iwconfig'], ['iwconfig'], false],
+    ['iwlist ath0 scan 2>/dev/null', ['iwlist'], ['iwlist'], false],
+    ["echo 'a b' >&2 && exit 3", [], ['echo', 'exit'], false],
+    ['cat /proc/uptime; date +%s', ['cat', 'date'], ['cat', 'date'], false],
+    ["head -c 10 /dev/zero | tr '\\0' x", ['head', 'tr'], ['head', 'tr'], true],
+    ['insmod /tmp/rig-flash/ath_pci.ko autocreate=ap', ['insmod'], ['insmod'], false],
+    ['echo "plain text" 2>&1 | cat', ['cat'], ['echo', 'cat'], true],
+  ])('fast: %s', (command, external, names, pipeline) => {
+    expect(fastPathPlan(command)).toEqual({ external, names, pipeline });
+  });
+
+  it.each([
+    ['true', true],
+    ["echo 'a b' >&2 && false || :", true],
+    ['echo -n x; echo y 2>/dev/null', true],
+    ['echo a | true', false],
+    ['echo a; exit 3', false],
+    ['iwconfig ath0', false],
+    ['echo $$', false],
+  ])('in the session shell itself (no process): %s -> %s', (command, inShell) => {
+    expect(runsInSessionShell(fastPathPlan(command))).toBe(inShell);
   });
 
   it.each([
@@ -64,6 +76,13 @@ describe('fast path: the line', () => {
         "if command -v iwconfig >/dev/null 2>&1 && command -v grep >/dev/null 2>&1; then eval 'iwconfig ath0 | grep ESSID'; " +
         "else exec sh -c 'iwconfig ath0 | grep ESSID'; fi ) </dev/null & " +
         'echo "Np7:$!"; wait $! 2>/dev/null; echo "Ns7:$?"; echo Ne7 >&2\n',
+    );
+  });
+
+  it('quiet builtins only: run by the session shell itself, pid 0, the status kept before the markers', () => {
+    expect(commandLine('N', 3, 'sh', "echo 'a b' >&2 && false", true)).toBe(
+      "unset -f echo false 2>/dev/null; unalias echo false 2>/dev/null; eval 'echo '\\''a b'\\'' >&2 && false' </dev/null; rig_status=$?; " +
+        'echo "Np3:0"; echo "Ns3:$rig_status"; echo Ne3 >&2\n',
     );
   });
 

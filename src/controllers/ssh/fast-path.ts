@@ -35,6 +35,8 @@ export interface FastPathPlan {
   names: string[];
   /** The names that must be found on the board (`command -v`): not the allowlisted builtins. */
   external: string[];
+  /** A `|` joins two of its commands (each side then runs in a process of its own). */
+  pipeline: boolean;
 }
 
 /** Builtins that never write a message of the shell's own (with plain words as arguments). */
@@ -63,6 +65,7 @@ const NAME = /^(?:[A-Za-z0-9_][A-Za-z0-9_.-]*|:)$/;
 export function fastPathPlan(command: string): FastPathPlan | null {
   if (command.length === 0 || command.length > 4096) return null;
   const names: string[] = [];
+  let pipeline = false;
   let words: string[] = [];
   let i = 0;
   const n = command.length;
@@ -89,6 +92,7 @@ export function fastPathPlan(command: string): FastPathPlan | null {
     const op = command.startsWith('&&', i) || command.startsWith('||', i) ? 2 : c === ';' || c === '|' ? 1 : 0;
     if (op > 0) {
       if (!endSimple()) return null;
+      if (op === 1 && c === '|') pipeline = true;
       i += op;
       if (command.slice(i).trim() === '') return null;
       continue;
@@ -130,5 +134,15 @@ export function fastPathPlan(command: string): FastPathPlan | null {
     words.push(word);
   }
   if (!endSimple()) return null;
-  return { names, external: names.filter((x) => !QUIET_BUILTINS.has(x)) };
+  return { names, external: names.filter((x) => !QUIET_BUILTINS.has(x)), pipeline };
+}
+
+/**
+ * Commands of quiet builtins only (`echo`, `true`, `false`, `:`), no pipeline and no
+ * `exit`: nothing in them can change the shell, hang or start a process, so the session's
+ * shell runs them itself, without even a subshell (the fork is most of a fast command's
+ * cost). Decided from the plan.
+ */
+export function runsInSessionShell(plan: FastPathPlan | null): boolean {
+  return plan !== null && plan.external.length === 0 && !plan.pipeline && !plan.names.includes('exit');
 }

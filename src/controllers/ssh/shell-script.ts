@@ -21,8 +21,11 @@
  * functions and aliases of its command names are removed first (a login shell's profile
  * may define some), and when `command -v` does not find every external name the
  * subshell execs `SHELL -c 'COMMAND'` instead: the exact path, in the same process.
+ * Commands of quiet builtins only (`echo`, `true`, `false`, `:`; no pipeline, no `exit`)
+ * need no subshell either: the session's shell evals them itself, pid 0, its status kept
+ * in `rig_status` before the markers.
  */
-import { fastPathPlan } from './fast-path.ts';
+import { fastPathPlan, runsInSessionShell } from './fast-path.ts';
 import { shellQuote } from './quote.ts';
 
 /** The tags of the markers (after the nonce). */
@@ -71,6 +74,13 @@ function startCommand(shell: string, command: string, fast: boolean): string {
 
 /** The line that runs command `id` (`fast`: the session's shell passed the hello's fast-path check). */
 export function commandLine(nonce: string, id: number, shell: string, command: string, fast = false): string {
+  const plan = fast ? fastPathPlan(command) : null;
+  if (runsInSessionShell(plan)) {
+    // No process at all: its pid is 0 (nothing to kill), its status kept before the markers.
+    const names = plan!.names.filter((x) => x !== ':').map(shellQuote).join(' ');
+    const clear = names ? `unset -f ${names} 2>/dev/null; unalias ${names} 2>/dev/null; ` : '';
+    return `${clear}eval ${shellQuote(command)} </dev/null; rig_status=$?; echo "${nonce}${TAG.pid}${id}:0"; echo "${nonce}${TAG.status}${id}:$rig_status"; echo ${nonce}${TAG.stderrEnd}${id} >&2\n`;
+  }
   return (
     startCommand(shell, command, fast) +
     `echo "${nonce}${TAG.pid}${id}:$!"; wait $! 2>/dev/null; echo "${nonce}${TAG.status}${id}:$?"; echo ${nonce}${TAG.stderrEnd}${id} >&2\n`

@@ -233,8 +233,12 @@ export class ShellSession {
     const r = this.running;
     if (!r || r.id !== m.id) return; // a stale marker (cannot happen: one command at a time)
     if (m.tag === TAG.pid) {
-      r.pid = Number(m.value);
-      if (r.timedOut) this.kill(r.pid);
+      // 0: the session's shell ran it itself (quiet builtins): no process to kill.
+      const pid = Number(m.value);
+      if (pid > 0) {
+        r.pid = pid;
+        if (r.timedOut) this.kill(pid);
+      }
     } else if (m.tag === TAG.status) {
       r.status = Number(m.value);
       r.outDone = true;
