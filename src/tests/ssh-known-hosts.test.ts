@@ -181,6 +181,9 @@ describe('SshDevice host key policy', { timeout: 20_000 }, () => {
       username: 'root',
       auth: { privateKey: clientPair.private },
       connectDeadlineMs: 5000,
+      // EchoBoard answers every command by echoing it, `eval` and `command -v` included: no
+      // shell a session could run on (its fast-path check would be fooled). Host keys are the point here.
+      commandChannel: 'exec',
       ...extra,
     });
     devices.push(d);
