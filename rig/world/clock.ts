@@ -1,3 +1,6 @@
+/** The longest delay setTimeout takes (2^31 - 1 ms). */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * Model time for the virtual rig. Everything in the world model happens at an
  * exact model time (milliseconds since the world started); the scheduler runs
@@ -119,7 +122,9 @@ export class Scheduler {
     this.realTimer = undefined;
     this.armedFor = next;
     if (next === Infinity) return;
-    const delayReal = Math.max(0, (next - this.clock.now()) / this.clock.scale);
+    // setTimeout holds at most 2^31-1 ms (beyond, Node fires after 1 ms: a busy loop for a
+    // `sleep 9999999`); a later event is re-armed when this one fires with nothing due.
+    const delayReal = Math.min(MAX_TIMER_MS, Math.max(0, (next - this.clock.now()) / this.clock.scale));
     this.realTimer = setTimeout(() => {
       this.realTimer = undefined;
       this.armedFor = Infinity;
