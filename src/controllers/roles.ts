@@ -77,6 +77,11 @@ export interface Station {
   /** Ask the station to move to `bssid` now (the station-command roam trigger). */
   roamTo(bssid: string): Promise<void>;
   /**
+   * roamTo() pins the station to that BSSID until the next roamTo (madwifi's `iwconfig athN
+   * ap BSSID`): it then roams on no signal of its own. wpa_supplicant's `roam` does not pin.
+   */
+  readonly roamCommandPins?: boolean;
+  /**
    * Scan now and return when the scan is done, so the driver's next roam check finds a
    * fresh scan cache (madwifi: `iwlist athN scan`, SIOCSIWSCAN). Absent: the driver
    * cannot be asked.

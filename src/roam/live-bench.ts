@@ -114,11 +114,18 @@ export class LiveBench {
   /**
    * The client on ap1, where a roam sequence starts. The attenuation puts it there on a
    * bench whose attenuators reach the air; where they do not (hwsim: both APs equally
-   * strong), a client that joined ap2 is sent to ap1 by a roam command.
+   * strong), a client that joined ap2 is sent to ap1 by a roam command, when that command
+   * does not pin the station (Station.roamCommandPins: madwifi's does).
    */
   private async associateToAp1(): Promise<void> {
     const s = this.session!;
     const { ap1, ap2 } = this.bssids;
+    // A roam command that pins the station (madwifi) would stop every later roam of its own: there,
+    // the attenuation alone must put it on ap1, as before.
+    if (s.station.roamCommandPins) {
+      await s.station.waitAssociated(s.clock, 60_000, [ap1], this.opts.signal);
+      return;
+    }
     const on = await s.station.waitAssociated(s.clock, 60_000, [ap1, ap2], this.opts.signal);
     if (on.toUpperCase() === ap1.toUpperCase()) return;
     this.opts.log?.(`client joined ap2 (${ap2}) first: sending it to ap1 (${ap1})`);

@@ -73,6 +73,9 @@ export class MadwifiStation extends MadwifiVap implements Station {
    * net80211/ieee80211_wireless.c) sets the desired BSSID and, with the VAP up in auto
    * roaming, restarts the state machine towards it.
    */
+  /** `iwconfig athN ap BSSID` sets IEEE80211_F_DESBSSID: the station stays on that AP. */
+  readonly roamCommandPins = true;
+
   async roamTo(bssid: string): Promise<void> {
     await this.run(['iwconfig', this.cfg.iface, 'ap', bssid]);
   }
