@@ -21,6 +21,7 @@ interface Roam {
 interface Truth {
   index: number;
   droppedSeqs: number[];
+  roams: { qdiscOffMs: number | null }[];
 }
 interface Summary {
   ping: { command: string; version: string; timestampSource: string } | null;
@@ -47,8 +48,13 @@ function expectExactlyTheTruth(roams: Roam[], truth: Map<number, Truth>): void {
     const t = truth.get(r.index);
     expect(t, `ground truth for roam ${r.index}`).toBeDefined();
     expect([...r.lostSeqs].sort((a, b) => a - b), `roam ${r.index}`).toEqual(t!.droppedSeqs);
-    expect(r.lostSeqs.length).toBeGreaterThanOrEqual(4); // stock: the ticket's ~5
+    // Stock: the ticket's ~5, unless linkwatch coalesced the roam's carrier off/on (about 1 roam
+    // in 100, docs/virtual-rig.md): then the ground truth shows no qdisc taken down and nothing lost.
+    if (r.lostSeqs.length === 0) expect(t!.roams.every((x) => x.qdiscOffMs === null), `roam ${r.index} lost nothing with its qdisc taken down`).toBe(true);
+    else expect(r.lostSeqs.length).toBeGreaterThanOrEqual(4);
   }
+  // The comparison is not vacuous: a roam of the two lost the ticket's pings.
+  expect(roams.some((r) => r.lostSeqs.length >= 4)).toBe(true);
 }
 
 describe('rig roam with the other pings a board may have', () => {

@@ -17,6 +17,7 @@ interface Roam {
 interface Truth {
   index: number;
   droppedSeqs: number[];
+  roams: { qdiscOffMs: number | null }[];
 }
 
 describe('rig roam on a bench with a Mini-Circuits and a Weinschel 8310 attenuator', () => {
@@ -43,8 +44,14 @@ describe('rig roam on a bench with a Mini-Circuits and a Weinschel 8310 attenuat
       expect(t, `ground truth for roam ${roam.index}`).toBeDefined();
       expect([...roam.lostSeqs].sort((a, b) => a - b), `roam ${roam.index}`).toEqual([...t!.droppedSeqs].sort((a, b) => a - b));
     }
-    // stock firmware: the ticket's loss happens on every roam, so the comparison is not vacuous
-    expect(roams.every((x) => x.lostSeqs.length > 0)).toBe(true);
+    // Stock firmware: the ticket's loss happens on every roam whose carrier-off really took
+    // the qdisc down; a roam without loss is one whose off/on pair linkwatch coalesced (about
+    // 1 in 100, docs/virtual-rig.md), and at least one roam lost pings, so the comparison is
+    // not vacuous.
+    for (const roam of roams.filter((x) => x.lostSeqs.length === 0)) {
+      expect(truth.get(roam.index)!.roams.every((x) => x.qdiscOffMs === null), `roam ${roam.index} lost nothing with its qdisc taken down`).toBe(true);
+    }
+    expect(roams.some((x) => x.lostSeqs.length > 0)).toBe(true);
   }, 240_000);
 
   it('the 8310 timing out or answering garbage: that roam invalid with its reason, the bench recovers', async () => {
