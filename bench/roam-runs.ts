@@ -181,12 +181,12 @@ export async function runRoam(spec: RunSpec): Promise<RunResult> {
   };
 }
 
-/** Every valid roam's lostSeqs against the ground truth's dropped seqs: how many differ. */
 /** The valid roams whose lostSeqs differ from the ground truth's droppedSeqs, with both. */
 export function truthMismatchList(r: RunResult): { index: number; rig: number[]; truth: number[] | null }[] {
   return r.roams.filter((x) => x.valid && JSON.stringify(r.truth.get(x.index)?.droppedSeqs) !== JSON.stringify(x.lostSeqs)).map((x) => ({ index: x.index, rig: x.lostSeqs, truth: r.truth.get(x.index)?.droppedSeqs ?? null }));
 }
 
+/** Every valid roam's lostSeqs against the ground truth's dropped seqs: how many differ. */
 export function truthMismatches(r: RunResult): number {
   let bad = 0;
   for (const x of r.roams) {

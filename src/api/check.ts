@@ -173,7 +173,7 @@ async function checkTraffic(bench: Bench, p: ProvisionedBench): Promise<CheckIte
     const psk = bench.security.mode === 'wpa-psk' ? secretFromEnv(bench.security.pskEnv) : null;
     await Promise.all([s.setPath('ap1', bench.profile.range.minDb), s.setPath('ap2', bench.profile.range.maxDb)]);
     await Promise.all(AP_NAMES.map((ap) => s.aps[ap].configure(accessPointSettings(bench, ap, psk))));
-    await s.station.configure(stationSettings(bench, psk));
+    await s.configureStation(stationSettings(bench, psk));
     const bssid = await s.station.waitAssociated(s.clock, 60_000);
     const r = await s.devices.client.exec(shellCommand(['ping', '-c', '3', '-w', '5', target]), { timeoutMs: 15_000 });
     const got = /(\d+) (?:packets )?received/.exec(r.stdout);

@@ -12,7 +12,7 @@ import { SharedAttenuatorUnit } from '../controllers/attenuator/shared-unit.ts';
 import type { Attenuator } from '../controllers/attenuator/types.ts';
 import { BenchClock } from '../controllers/bench-clock.ts';
 import { accessPointDrivers, consoleDrivers, powerSwitchDrivers, stationDrivers } from '../controllers/drivers.ts';
-import type { AccessPoint, AssociationEvent, Console, EventStream, PowerSwitch, Station } from '../controllers/roles.ts';
+import type { AccessPoint, AssociationEvent, Console, EventStream, PowerSwitch, Station, StationSettings } from '../controllers/roles.ts';
 import { SshDevice, type SshConnectOptions } from '../controllers/ssh/ssh-device.ts';
 import { AP_NAMES, DEVICE_NAMES, attenuatorUnitKey, parseAddress, type ApName, type AttenuatorSpec, type Bench, type DeviceName } from '../inventory/schema.ts';
 import type { EndpointOverrides, ProvisionedBench } from './provision.ts';
@@ -47,6 +47,13 @@ export class BenchSession {
 
   readonly aps: Record<ApName, AccessPoint>;
   station: Station;
+  /**
+   * How many times the client was configured in this session (at the start, after a flash,
+   * after a recovery). Each may have brought its interface up anew, and with it the driver's
+   * timers: what a roam trigger learned about them (the phase of madwifi's roam check) is
+   * void after one.
+   */
+  stationConfigurations = 0;
 
   private constructor(
     readonly bench: Bench,
@@ -103,6 +110,12 @@ export class BenchSession {
       await Promise.allSettled([...Object.values(devices).map((d) => d.close()), ...Object.values(consoles).map((c) => c?.close())]);
       throw err;
     }
+  }
+
+  /** Configure the client (see `stationConfigurations`). */
+  async configureStation(settings: StationSettings): Promise<void> {
+    this.stationConfigurations++;
+    await this.station.configure(settings);
   }
 
   /**

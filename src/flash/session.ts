@@ -98,7 +98,7 @@ export async function flashSession(session: BenchSession, opts: FlashSessionOpti
     if (typeof restoreMode === 'function') return () => restoreMode(name, session);
     return async () => {
       if (name === 'client') {
-        await session.station.configure(stationSettings(bench, psk));
+        await session.configureStation(stationSettings(bench, psk));
       } else {
         await session.aps[name].configure(accessPointSettings(bench, name, psk));
       }

@@ -99,7 +99,7 @@ export class LiveBench {
     await this.trigger.check?.(s, plan.bench);
     this.checkAbort();
     this.opts.progress('configuring the client and waiting for it to associate to ap1');
-    await s.station.configure(stationSettings(bench, this.psk));
+    await s.configureStation(stationSettings(bench, this.psk));
     await this.associateToAp1();
     this.checkAbort();
     this.current = 'ap1';

@@ -292,7 +292,7 @@ const reconfigure: Rung = {
     const sta = await s.station.link().catch(() => null);
     if (!sta || sta.essid !== bench.essid) {
       ctx.log('client lost its configuration: configuring it again');
-      await s.station.configure(stationSettings(bench, ctx.psk));
+      await s.configureStation(stationSettings(bench, ctx.psk));
     }
     const bssid = await s.station.waitAssociated(s.clock, 60_000, [ctx.bssids.ap1, ctx.bssids.ap2], ctx.signal);
     ctx.current = bssid === ctx.bssids.ap1 ? 'ap1' : 'ap2';

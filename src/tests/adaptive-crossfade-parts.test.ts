@@ -10,7 +10,7 @@ import { provisionBench } from '../api/provision.ts';
 import { openBench } from '../bench/open.ts';
 import type { BenchSession } from '../bench/session.ts';
 import { loadInventory, selectBench } from '../inventory/load.ts';
-import { CheckPhase } from '../roam/triggers/check-phase.ts';
+import { CheckPhase, scanGapWithoutPhase } from '../roam/triggers/check-phase.ts';
 import { inventoryCopy, tempDir } from './helpers/cli.ts';
 
 describe('CheckPhase: when the driver checks next, from the joins seen', () => {
@@ -55,6 +55,54 @@ let session: BenchSession | null = null;
 afterEach(async () => {
   await session?.close();
   session = null;
+});
+
+/**
+ * madwifi's sta_age() as the scans meet it: a check every `periodMs` at phase `phaseMs`
+ * decides when no scan runs at that moment (a check during a scan is skipped) and the last
+ * scan ended at most `scanValidMs` before (or at all, when that is unknown). The scans: one
+ * ending at 0, then one every `gap` after the end of the last, each `scanTookMs` long. Returns
+ * how many checks pass before one decides (null: none in 40).
+ */
+function checksUntilDecided(phaseMs: number, periodMs: number, gap: number, scanTookMs: number, scanValidMs: number | null): number | null {
+  const scans: [number, number][] = [[-scanTookMs, 0]];
+  for (let i = 0; i < 80; i++) {
+    const start = scans[scans.length - 1][1] + gap;
+    scans.push([start, start + scanTookMs]);
+  }
+  for (let k = 0; k < 40; k++) {
+    const c = phaseMs + k * periodMs;
+    if (scans.some(([a, b]) => c >= a && c <= b)) continue;
+    const lastEnd = Math.max(...scans.filter(([, b]) => b < c).map(([, b]) => b));
+    if (scanValidMs === null || c - lastEnd <= scanValidMs) return k;
+  }
+  return null;
+}
+
+describe('scans with no phase known: no scan falls on every check', () => {
+  const periodMs = 15_000;
+  const cases = [
+    { leadMs: 3000, scanTookMs: 700, scanValidMs: 20_000 }, // the shipped bench: scanvalid 20
+    { leadMs: 3000, scanTookMs: 700, scanValidMs: 60_000 }, // madwifi's default
+    { leadMs: 3000, scanTookMs: 700, scanValidMs: null },
+    { leadMs: 5000, scanTookMs: 2500, scanValidMs: 30_000 }, // a slow board
+    { leadMs: 3000, scanTookMs: 700, scanValidMs: 16_350 }, // scanvalid whose interval is one whole period
+    { leadMs: 3000, scanTookMs: 700, scanValidMs: 31_350 }, // ... two periods
+  ];
+  for (const c of cases) {
+    it(`lead ${c.leadMs} ms, scan ${c.scanTookMs} ms, scanvalid ${c.scanValidMs ?? 'unknown'}: at every phase of the check a check decides within 3 periods`, () => {
+      const gap = scanGapWithoutPhase({ periodMs, ...c, settleMs: 1000 });
+      expect(gap).toBeGreaterThan(0);
+      const worst = Math.max(...Array.from({ length: 300 }, (_, i) => checksUntilDecided(i * 50, periodMs, gap, c.scanTookMs, c.scanValidMs) ?? Infinity));
+      expect(worst).toBeLessThanOrEqual(3);
+    });
+  }
+
+  it('the same simulation finds the lock a gap of a whole period (less a scan) would make', () => {
+    // a scan that ends where the next starts one period later: the check it met once it meets every time
+    const locked = Array.from({ length: 300 }, (_, i) => checksUntilDecided(i * 50, periodMs, periodMs - 700, 700, 20_000)).filter((k) => k === null);
+    expect(locked.length).toBeGreaterThan(0);
+  });
 });
 
 describe('the madwifi station scans on request (the virtual client board)', () => {

@@ -85,3 +85,21 @@ export class CheckPhase {
     return last + k * p;
   }
 }
+
+/**
+ * With no phase known, how long after a scan ended to scan again so that the driver's check,
+ * wherever it falls, soon finds a fresh cache: once a period, a lead early (the scans then
+ * drift across the checks' grid by the lead less a scan's length, so none falls on every
+ * check); or, when the cache stays fresh longer (the driver's scanvalid), just before it would
+ * go stale, unless that interval is so near a whole number of periods that the scans would
+ * keep meeting the same check (madwifi skips a check while a scan runs). All ms.
+ */
+export function scanGapWithoutPhase(o: { periodMs: number; leadMs: number; scanValidMs: number | null; scanTookMs: number; settleMs: number }): number {
+  let gap = o.periodMs - o.leadMs;
+  if (o.scanValidMs !== null) {
+    const byValidity = o.scanValidMs - 1.5 * o.scanTookMs - o.settleMs;
+    const drift = (byValidity + o.scanTookMs) % o.periodMs;
+    if (byValidity > gap && Math.min(drift, o.periodMs - drift) > o.scanTookMs + o.settleMs) gap = byValidity;
+  }
+  return gap;
+}

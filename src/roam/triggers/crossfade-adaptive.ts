@@ -14,22 +14,32 @@
  *    from the joins seen; without a phase yet, at once): the rest of the range in one step,
  *    then a scan (`Station.scan`, madwifi `iwlist athN scan`) so the check finds the other
  *    AP strong in a fresh cache and decides at once;
- * 4. waits for the join; before each further check, rescans if the cache would be stale by
- *    then (the driver's `scanvalid`) and the scan can end before it (a check during a scan
- *    is skipped).
+ * 4. waits for the join; a predicted check that passes without one makes the phase
+ *    suspect (below), and scans then keep the cache fresh at intervals that drift across
+ *    the checks' grid (a check during a scan is skipped).
  *
  * The lead grows to what crossing and scanning took (commands are slower at a high time
  * scale) and by a second after every missed check. A driver with no roam threshold the
  * role can give (or no signal to read) gets the fixed ramp.
+ *
+ * The phase is forgotten when it can no longer be right: after the client was configured
+ * again (a flash reloads the driver, a recovery reboots the board: the new interface's
+ * timer starts at another phase) and after a check that passed with the cache fresh and no
+ * roam. A wrong phase must not stay: a rescan aimed just before a check that is really
+ * elsewhere can fall on the check itself every period, and a check during a scan is
+ * skipped, so the client would never roam. Without a phase the crossing happens at once,
+ * and the join of that roam teaches the phase again.
  */
 import type { BenchSession } from '../../bench/session.ts';
 import type { LinkInfo } from '../../controllers/roles.ts';
-import { CheckPhase } from './check-phase.ts';
+import { CheckPhase, scanGapWithoutPhase } from './check-phase.ts';
 import { fixedRamp } from './crossfade-fixed.ts';
 import type { TriggerContext, TriggerOutcome, WaitResult } from './types.ts';
 
 /** What the trigger learns over a run, per bench session. */
 interface Learned {
+  /** The session's `stationConfigurations` this was learned under. */
+  configuration: number;
   phase: CheckPhase;
   /** Bench ms between crossing and the check, at the least. */
   leadMs: number;
@@ -42,8 +52,10 @@ const learned = new WeakMap<BenchSession, Learned>();
 
 function learnedFor(session: BenchSession, periodMs: number, leadMs: number): Learned {
   let l = learned.get(session);
-  if (!l) {
-    l = { phase: new CheckPhase(periodMs), leadMs, offsetMs: null, missedChecks: 0 };
+  if (!l || l.configuration !== session.stationConfigurations) {
+    // A client configured again (a flash, a recovery) runs its roam check at a new phase.
+    // (The clock offset goes too: a board that rebooted may keep another time.)
+    l = { configuration: session.stationConfigurations, phase: new CheckPhase(periodMs), leadMs, offsetMs: null, missedChecks: l?.missedChecks ?? 0 };
     learned.set(session, l);
   }
   return l;
@@ -90,7 +102,6 @@ export async function adaptiveRamp(ctx: TriggerContext): Promise<TriggerOutcome>
     const c = st.phase.nextCheckAfter(t - st.offsetMs);
     return c === null ? null : c + st.offsetMs;
   };
-  let aimedAt: number | null = null;
   const finish = (status: WaitResult): TriggerOutcome => {
     if (status === 'ok' && ctx.joined()) learnFromJoin();
     const note = status === 'timeout' && missed > 0 ? `the adaptive crossfade rescanned before ${missed} further roam check(s)` : '';
@@ -103,11 +114,6 @@ export async function adaptiveRamp(ctx: TriggerContext): Promise<TriggerOutcome>
       const off = ev[i].arrivedMs - ev[i].atMs;
       st.offsetMs = st.offsetMs === null ? off : Math.min(st.offsetMs, off);
       st.phase.observe(ev[i].atMs);
-      // A roam a whole check later than aimed at: cross earlier next time.
-      if (aimedAt !== null && ev[i].arrivedMs > aimedAt + settleMs) {
-        st.missedChecks++;
-        st.leadMs = Math.min(periodMs / 2, st.leadMs + 1000);
-      }
       return;
     }
   };
@@ -134,7 +140,6 @@ export async function adaptiveRamp(ctx: TriggerContext): Promise<TriggerOutcome>
   }
   const aim = checkAfter(clock.now() + st.leadMs);
   if (aim !== null) {
-    aimedAt = aim;
     const r = await waitUntil(aim - st.leadMs);
     if (r !== 'timeout') return finish(r);
     if (clock.now() >= deadline) return finish('timeout');
@@ -156,32 +161,28 @@ export async function adaptiveRamp(ctx: TriggerContext): Promise<TriggerOutcome>
   };
   await rescan();
   st.leadMs = Math.max(st.leadMs, 1.5 * (clock.now() - crossStart) + 200);
-  /** Before the check at `check`: a scan only when the cache would be stale by then, and only one that can end before it (a check during a scan is skipped). */
-  const rescanBefore = async (check: number | null): Promise<void> => {
-    if (check !== null && scanValidMs !== null && check - lastScanAt < scanValidMs - settleMs) return;
-    if (check !== null && check - clock.now() < 1.5 * scanTookMs + 200) return;
-    await rescan();
-  };
+  /** Without a phase, when to scan again (scanGapWithoutPhase). */
+  const nextScanAt = (): number => lastScanAt + scanGapWithoutPhase({ periodMs, leadMs: st.leadMs, scanValidMs, scanTookMs, settleMs });
 
-  // 4. The check decides; before every further one, a fresh scan.
+  // 4. The check decides. A predicted check that passes with no roam makes the phase suspect:
+  // it is forgotten (this roam's join teaches it again), and from then on scans keep the
+  // cache fresh without one (nextScanAt).
   for (let i = 0; i < 10_000; i++) {
     if (ctx.joined()) return finish('ok');
     const check = checkAfter(clock.now());
-    const until = check !== null ? check + settleMs : canScan ? lastScanAt + periodMs - st.leadMs : deadline;
+    const until = check !== null ? check + settleMs : canScan ? nextScanAt() : deadline;
     const r = await waitUntil(Math.max(until, clock.now() + settleMs));
     if (r !== 'timeout') return finish(r);
     if (clock.now() >= deadline) return finish('timeout');
-    let following: number | null = null;
     if (check !== null) {
+      // Missed: the phase is wrong, or the crossing came too late for the check; forget the
+      // one and cross earlier next time.
       missed++;
-      following = checkAfter(clock.now());
-      if (following !== null) {
-        const r2 = await waitUntil(following - st.leadMs);
-        if (r2 !== 'timeout') return finish(r2);
-        if (clock.now() >= deadline) return finish('timeout');
-      }
+      st.missedChecks++;
+      st.leadMs = Math.min(periodMs / 2, st.leadMs + 1000);
+      st.phase = new CheckPhase(periodMs);
     }
-    await rescanBefore(following);
+    await rescan();
   }
   return finish('timeout');
 }
