@@ -37,6 +37,7 @@ import { channelFrequencyMHz } from '../world/channels.ts';
 import type { World } from '../world/world.ts';
 import { Board } from './board.ts';
 import { fail } from './command-error.ts';
+import { ctrlCliArgs } from './ctrl-cli-args.ts';
 import { formatHostapdSta, formatHostapdStartup, formatHostapdStatus, formatIwInfo } from './hostapd-format.ts';
 import { parseConfText, parseDaemonArgs } from './wireless-tools.ts';
 
@@ -158,17 +159,10 @@ export class Nl80211ApBoard extends Board {
   // ---- hostapd_cli ------------------------------------------------------------------
 
   private hostapdCli(args: string[], io: ProcessIO): number {
-    let iface: string | null = null;
-    let dir = HOSTAPD_CLI_DEFAULT_DIR;
-    let i = 0;
-    for (; i < args.length && args[i].startsWith('-'); i++) {
-      if (args[i] === '-i') iface = args[++i] ?? '';
-      else if (args[i].startsWith('-i')) iface = args[i].slice(2);
-      else if (args[i] === '-p') dir = args[++i] ?? '';
-      else if (args[i].startsWith('-p')) dir = args[i].slice(2);
-      else return fail(io, 'usage: hostapd_cli [-p<path>] [-i<ifname>] [-hvBr] [-a<path>] [-P<pid file>] [-G<ping interval>] [command..]', 1);
-    }
-    const [cmd, ...rest] = args.slice(i);
+    const o = ctrlCliArgs(args, HOSTAPD_CLI_DEFAULT_DIR);
+    if (!o) return fail(io, 'usage: hostapd_cli [-p<path>] [-i<ifname>] [-hvBr] [-a<path>] [-P<pid file>] [-G<ping interval>] [command..]', 1);
+    const { iface, dir } = o;
+    const [cmd, ...rest] = o.command;
     const h = this.hostapd;
     if (!h || h.ctrlDir !== dir || (iface !== null && iface !== this.wireless.iface)) {
       return fail(io, 'Failed to connect to hostapd - wpa_ctrl_open: No such file or directory', 255);

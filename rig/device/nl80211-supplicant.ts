@@ -34,6 +34,7 @@ import { channelFrequencyMHz } from '../world/channels.ts';
 import { NOISE_FLOOR_DBM } from '../world/radio.ts';
 import type { World } from '../world/world.ts';
 import { fail } from './command-error.ts';
+import { ctrlCliArgs } from './ctrl-cli-args.ts';
 import { formatWpaBss, formatWpaStatus, type WpaStatus } from './nl80211-format.ts';
 import { parseConfText, parseDaemonArgs } from './wireless-tools.ts';
 
@@ -197,17 +198,10 @@ export class VirtualWpaSupplicant {
 
   /** `wpa_cli [-i IFACE] [-p DIR] COMMAND [ARG]`. */
   cli(args: string[], io: ProcessIO): number {
-    let iface: string | null = null;
-    let dir = WPA_CLI_DEFAULT_DIR;
-    let i = 0;
-    for (; i < args.length && args[i].startsWith('-'); i++) {
-      if (args[i] === '-i') iface = args[++i] ?? '';
-      else if (args[i].startsWith('-i')) iface = args[i].slice(2);
-      else if (args[i] === '-p') dir = args[++i] ?? '';
-      else if (args[i].startsWith('-p')) dir = args[i].slice(2);
-      else return fail(io, 'usage: wpa_cli [-p<path to ctrl sockets>] [-i<ifname>] [command..]', 255);
-    }
-    const [cmd, ...rest] = args.slice(i);
+    const o = ctrlCliArgs(args, WPA_CLI_DEFAULT_DIR);
+    if (!o) return fail(io, 'usage: wpa_cli [-p<path to ctrl sockets>] [-i<ifname>] [command..]', 255);
+    const { iface, dir } = o;
+    const [cmd, ...rest] = o.command;
     const run = this.running;
     const name = iface ?? (run ? this.host.iface : null);
     if (!run || run.ctrlDir !== dir || name !== this.host.iface) {

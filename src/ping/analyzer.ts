@@ -45,6 +45,7 @@
  *   time passed to push(). Only first replies count for times.
  */
 
+import { median } from 'simple-statistics';
 import { RunTracker, type TrackerSink } from './continuity.ts';
 import { gapSpan, mergeSpans, spanDurationMs, type ReplyAt, type Span, type TimeGap } from './outage-spans.ts';
 import { parsePingLine, type PingFormat, type PingLine, type PingRtt, type PingSummary } from './parse.ts';
@@ -314,6 +315,14 @@ export class PingAnalyzer {
    * nearest such seqs around it within `reach` seqs, or one interval a seq beyond the
    * nearest one on one side. Undefined when none is in reach or in the window. Neighbours,
    * not a fixed cadence from the start: iputils resends a seq on ENOBUFS, sends drift.
+   *
+   * Between two anchors the gap's slack (its length beyond whole intervals) is not spread
+   * evenly: a send after an answered ping comes as late as such sends usually come (the
+   * anchors' own typical excess over the interval, measured around the gap), and the rest of
+   * the slack lies in the gaps after the unanswered ones. iputils waits longer after a ping
+   * still in flight (main_loop(): SO_RCVTIMEO runs out, then poll(MININTERVAL), 10 ms), so
+   * even interpolation would place a lost ping ~5 ms late, across a join it was sent just
+   * before; a sender that keeps its cadence has no slack, and this is the even spread.
    */
   sendTimeMs(seq: number, reach = 50): number | undefined {
     const own = this.anchorSend(seq);
@@ -334,10 +343,36 @@ export class PingAnalyzer {
         break;
       }
     }
-    if (lo && hi) return lo.atMs + ((seq - lo.seq) * (hi.atMs - lo.atMs)) / (hi.seq - lo.seq);
+    if (lo && hi) {
+      const between = hi.seq - lo.seq - 1;
+      const j = seq - lo.seq;
+      const slack = hi.atMs - lo.atMs - (between + 1) * this.intervalMs;
+      const usual = this.usualExcessMs(lo.seq, hi.seq, reach);
+      if (slack <= 0 || usual === null) return lo.atMs + (j * (hi.atMs - lo.atMs)) / (hi.seq - lo.seq);
+      const first = Math.min(slack, usual);
+      return lo.atMs + j * this.intervalMs + first + ((j - 1) * (slack - first)) / between;
+    }
     if (lo) return lo.atMs + (seq - lo.seq) * this.intervalMs;
     if (hi) return hi.atMs - (hi.seq - seq) * this.intervalMs;
     return undefined;
+  }
+
+  /**
+   * How much later than the interval a send after an answered ping usually comes, ms: the
+   * median excess of the gaps between consecutive anchors within `reach` seqs outside
+   * [lo, hi] (never below 0); null when there is no such pair.
+   */
+  private usualExcessMs(lo: number, hi: number, reach: number): number | null {
+    const excess: number[] = [];
+    const from = Math.max(lo - reach, this.win.lo);
+    const to = Math.min(hi + reach, this.highAnswered);
+    let prev = this.anchorSend(from);
+    for (let s = from + 1; s <= to; s++) {
+      const t = this.anchorSend(s);
+      if (t !== undefined && prev !== undefined && (s <= lo || s - 1 >= hi)) excess.push(Math.max(0, t - prev - this.intervalMs));
+      prev = t;
+    }
+    return excess.length === 0 ? null : median(excess);
   }
 
   /** Send time of an answered, on-time seq with a reply time (its reply minus its RTT). */

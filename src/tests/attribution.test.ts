@@ -52,11 +52,13 @@ describe('attributeWindow: (ping analysis, sequence window, join time) -> the re
     }
     const tJoin = at(11) + 50;
     const r = attributeWindow(a, { seqFrom: 5, seqTo: 30 }, tJoin);
-    // s(15) is interpolated between s(10) and s(16) = at(16) + 9: at(15) - 3 + 10 ms, but
-    // it really left anywhere from at(15) - 3 to at(15) - 3 + 12. The join is at(10) + 250:
-    // the bracket is 757..959 after it, middle 858 (half-width 101), plus the 12 ms slack.
-    expect(r.afterAssociationMs).toBeCloseTo(858, 3);
-    expect(r.splitResolutionMs).toBeCloseTo(113, 3);
+    // s(15) is interpolated between s(10) and s(16) = at(16) + 9. No send after an answered
+    // ping came late here, so s(11) = s(10) + 200 and the 12 ms of slack is put in the five
+    // gaps after unanswered pings, 2.4 ms each: s(15) = at(15) - 3 + 9.6. It really left
+    // anywhere from at(15) - 3 to at(15) - 3 + 12. The join is at(10) + 250: the bracket is
+    // 756.6..959 after it, middle 857.8 (half-width 101.2), plus the 12 ms slack.
+    expect(r.afterAssociationMs).toBeCloseTo(857.8, 3);
+    expect(r.splitResolutionMs).toBeCloseTo(113.2, 3);
   });
 
   it('loss outside the window belongs to another roam; a clean roam says 0, at most until the next ping', () => {

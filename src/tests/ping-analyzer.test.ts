@@ -351,14 +351,44 @@ describe('PingAnalyzer live (streaming) semantics', () => {
       a.push(`[${(send(s) + rtt / 1000).toFixed(6)}] 64 bytes from 192.0.2.10: icmp_seq=${s} ttl=64 time=${rtt}.00 ms`);
     }
     expect(a.sendTimeMs(3)).toBeCloseTo(1000_600, 3); // 1000.604 s - 4 ms
-    // 4 and 5 between 3 (1000.6 s) and 6 (1002.2 s): a third and two thirds of the way
-    expect(a.sendTimeMs(4)).toBeCloseTo(1000_600 + 1600 / 3, 3);
-    expect(a.sendTimeMs(5)).toBeCloseTo(1000_600 + 3200 / 3, 3);
+    // 4 and 5 between 3 (1000.6 s) and 6 (1002.2 s). 4 followed an answered ping, and such
+    // sends came on time here (1 -> 2 -> 3): its true time. The 1 s of slack lies after the
+    // unanswered ones (the stall was before 6): 5 somewhere from its true 1001.0 s to the
+    // latest the interval allows, 1002.0 s; the slack is split between the two gaps.
+    expect(a.sendTimeMs(4)).toBeCloseTo(send(4) * 1000, 3);
+    expect(a.sendTimeMs(5)).toBeCloseTo(1001_500, 3);
+    expect(a.sendTimeMs(5)!).toBeGreaterThanOrEqual(send(5) * 1000);
+    expect(a.sendTimeMs(5)!).toBeLessThanOrEqual(send(6) * 1000 - 200);
     // 7 is late (450 ms): its reply says little about its send; between 6 and 8
     expect(a.sendTimeMs(7)).toBeCloseTo(1002_400, 3);
     // beyond the last answered (9 at 1002.8 s): one interval a seq
     expect(a.sendTimeMs(11)).toBeCloseTo(1003_200, 3);
     expect(new PingAnalyzer({ intervalMs: 200 }).sendTimeMs(1)).toBeUndefined();
+  });
+
+  it('sendTimeMs as iputils sends: 200 to 202 ms after an answered ping, 208 to 212 after one still in flight; a lost ping\'s time within the sends\' jitter', () => {
+    // main_loop(): SO_RCVTIMEO (the interval) runs out with the request in flight, then
+    // poll(MININTERVAL) waits 10 ms more. A seeded walk of sends with 3 to 5 lost in a row.
+    let seed = 1404;
+    const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const a = new PingAnalyzer({ intervalMs: 200 });
+    const sendAt = new Map<number, number>();
+    const lost = new Set([21, 22, 23, 41, 42, 43, 44, 61, 62, 63, 64, 65]);
+    let t = 1_700_000_000_000;
+    for (let s = 1; s <= 80; s++) {
+      sendAt.set(s, t);
+      if (!lost.has(s)) a.push(`[${((t + 2) / 1000).toFixed(6)}] 64 bytes from 192.0.2.10: icmp_seq=${s} ttl=64 time=2.00 ms`);
+      t += lost.has(s) ? 208 + 4 * rnd() : 200 + 2 * rnd();
+    }
+    // within the sends' own jitter (2 ms after an answered ping, 4 after a lost one)
+    for (const s of lost) expect(Math.abs(a.sendTimeMs(s)! - sendAt.get(s)!)).toBeLessThan(2.5);
+    // an even spread of the gap would put the first of each run 5 to 9 ms late: across a
+    // join it was sent just before
+    for (const [first, hi] of [[21, 24], [41, 45], [61, 66]]) {
+      const lo = first - 1;
+      const even = sendAt.get(lo)! + (sendAt.get(hi)! - sendAt.get(lo)!) / (hi - lo);
+      expect(even - sendAt.get(first)!).toBeGreaterThan(4);
+    }
   });
 
   it('rejects misuse', () => {
