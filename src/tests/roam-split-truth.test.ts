@@ -70,7 +70,10 @@ describe('after-association blackout within its stated resolution of the ground 
     for (const fw of ['stock', 'patched']) {
       const { roams, truth } = await run(fw, 12);
       const rows = checkSplit(roams, truth);
-      for (const r of rows) expect(r.res).toBeLessThanOrEqual(210); // half a 0.2 s interval, or the one-sided bound of a clean roam
+      // Half a 0.2 s interval, or the one-sided bound when no ping was lost after the join:
+      // until the first ping sent after it, which after a ping lost just before the join
+      // leaves 208 to 212 ms after that one (iputils waits MININTERVAL more for a ping in flight).
+      for (const r of rows) expect(r.res).toBeLessThanOrEqual(215);
       if (fw === 'stock') {
         // Ticket 1404: about a second after the join on every roam, except where 2.6.16's
         // linkwatch ran after the carrier was already back on (a fast re-association to an
