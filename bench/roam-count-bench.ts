@@ -6,8 +6,9 @@
  * after-association blackout, fixed vs adaptive, by a two-sample Mann-Whitney U test and a
  * permutation test of the means (src/record/distribution-compare.ts; "same" = both p >= 0.01),
  * plus every valid roam's lostSeqs against the ground truth. For patched firmware, whose
- * losses cluster within a run (the note below), the comparison pools RIG_BENCH_LOSS_RUNS
- * (default 10) short runs per mode of RIG_BENCH_COUNT / RIG_BENCH_LOSS_RUNS roams each.
+ * losses cluster within a run (the note below), the unit is the run: RIG_BENCH_LOSS_RUNS
+ * (default 20) short runs per mode of RIG_BENCH_COUNT / RIG_BENCH_LOSS_RUNS roams each,
+ * compared by their per-run means.
  *
  * RIG_BENCH_COUNT (default 100) roams per run.
  */
@@ -18,8 +19,8 @@ import type { BenchModule, BenchOptions, BenchRow, BenchSection } from './types.
 const GOAL_S_PER_100 = 30;
 const r2 = (x: number): string => String(Math.round(x * 100) / 100);
 const PERIOD_PRIOR_MS = 15_000;
-/** Runs per mode pooled for the patched loss comparison (RIG_BENCH_LOSS_RUNS). */
-const LOSS_RUNS = Math.max(2, Number(process.env.RIG_BENCH_LOSS_RUNS ?? 10) || 10);
+/** Runs per mode for the patched loss comparison, whose unit is the run (RIG_BENCH_LOSS_RUNS). */
+const LOSS_RUNS = Math.max(2, Number(process.env.RIG_BENCH_LOSS_RUNS ?? 20) || 20);
 
 function checksPerRoam(r: RunResult): number | null {
   const joins = r.roams.filter((x) => x.valid && x.tJoin !== null).map((x) => x.tJoin as number);
@@ -38,7 +39,7 @@ export const roamCountBench: BenchModule = {
     const rows: BenchRow[] = [];
     const notes: string[] = [
       `\`rig roam --count ${n}\` on the shipped bench "virtual" at its time scale (100), the real CLI as a child process, wall time of the whole command; board costs off (the issue asks this figure of the rig itself at the shipped bench's scale; at scale 100 a board's 60 ms channel would cost 0.6 ms).`,
-      `On patched firmware a roam loses a ping only when one is sent inside the ~9 ms from leaving the old AP to joining the new one (ground truth: \`tx-not-associated\`), about 9/200 of roams. The roam check fires every 15 s = 75 ping intervals, so the pings' phase at the check moves only ~5 ms per roam (the timer's jitter): within one run the losses come in clusters of consecutive roams as that phase sweeps through the window, and two 100-roam runs compare where their sweeps happened to start (runs of patched/adaptive on the same seed had 7, 16, 30 and 12 roams with a loss out of 100). So the patched comparison pools ${LOSS_RUNS} runs of ${m} roams per mode, alternating fixed and adaptive, each run starting at its own phase; the single 100-roam runs are listed for information.`,
+      `On patched firmware a roam loses a ping only when one is sent inside the ~9 ms from leaving the old AP to joining the new one (ground truth: \`tx-not-associated\`), about 9/200 of roams. The roam check fires every 15 s = 75 ping intervals, so the pings' phase at the check moves only ~5 ms per roam (the timer's jitter): within one run the losses come in clusters of consecutive roams as that phase sweeps through the window, and two 100-roam runs compare where their sweeps happened to start (runs of patched/adaptive on the same seed had 7, 16, 30 and 12 roams with a loss out of 100). So for patched the run is the independent unit: ${LOSS_RUNS} runs of ${m} roams per mode, alternating fixed and adaptive, each starting at its own phase, compared by their per-run means (${LOSS_RUNS} against ${LOSS_RUNS} values); the pooled roams and the single 100-roam runs are listed for information (roam-level tests on them treat correlated roams as independent).`,
       'Loss equivalence: the same bench and seed, fixed vs adaptive crossfade, per firmware; Mann-Whitney U (@stdlib Kruskal-Wallis with two groups, tie-corrected) and a seeded permutation test of the means (simple-statistics, 10,000 permutations); "same" when both p >= 0.01.',
     ];
     const runs = new Map<string, RunResult>();
@@ -60,15 +61,17 @@ export const roamCountBench: BenchModule = {
         rows.push({ figure: `lostSeqs = ground truth, ${firmware}, ${mode}`, value: `${valid - bad}/${valid} valid roams`, goal: 'all', met: bad === 0 && valid > 0 });
       }
     }
-    // Patched: LOSS_RUNS short runs per mode, alternating, pooled.
+    // Patched: LOSS_RUNS short runs per mode, alternating; each run's means are one value.
     const pooled = { fixed: [] as RoamLine[], adaptive: [] as RoamLine[] };
     const perRun = { fixed: [] as string[], adaptive: [] as string[] };
+    const runMeans = { fixed: [] as RoamLine[][], adaptive: [] as RoamLine[][] };
     let pooledMismatch = 0;
     for (let i = 0; i < LOSS_RUNS; i++) {
       for (const mode of ['fixed', 'adaptive'] as const) {
         const r = await runRoam({ firmware: 'patched', mode, count: m, timeoutMs: 10 * 60_000 });
         const valid = r.roams.filter((x) => x.valid);
         pooled[mode].push(...valid);
+        if (valid.length > 0) runMeans[mode].push(valid);
         perRun[mode].push(`${valid.filter((x) => x.lost > 0).length}/${valid.length}`);
         pooledMismatch += truthMismatches(r);
         r.cleanup();
@@ -81,9 +84,31 @@ export const roamCountBench: BenchModule = {
       goal: '',
       met: null,
     });
+    const meanOf = (pick: (x: RoamLine) => number) => (roams: RoamLine[]): number => {
+      const v = roams.map(pick).filter(Number.isFinite);
+      return v.length ? v.reduce((x, y) => x + y, 0) / v.length : Number.NaN;
+    };
+    for (const [what, pick] of [
+      ['lost per roam', (x: RoamLine) => x.lost],
+      ['after-association blackout (ms)', (x: RoamLine) => x.afterAssociationMs ?? Number.NaN],
+    ] as const) {
+      const xs = runMeans.fixed.map(meanOf(pick)).filter(Number.isFinite);
+      const ys = runMeans.adaptive.map(meanOf(pick)).filter(Number.isFinite);
+      if (xs.length < 2 || ys.length < 2) {
+        rows.push({ figure: `${what}, patched: fixed vs adaptive, per-run means`, value: 'unknown: too few runs with valid roams', goal: 'same', met: null });
+        continue;
+      }
+      const c = compareSamples(xs, ys);
+      rows.push({
+        figure: `${what}, patched: fixed vs adaptive, per-run means of ${LOSS_RUNS} runs of ${m} roams each (${xs.length} / ${ys.length} runs)`,
+        value: `median ${r2(c.a.median)} / ${r2(c.b.median)}, mean ${r2(c.a.mean)} / ${r2(c.b.mean)}, p95 ${r2(c.a.p95)} / ${r2(c.b.p95)}; Mann-Whitney p = ${c.pMannWhitney.toFixed(3)}, permutation p = ${c.pPermutation.toFixed(3)}`,
+        goal: 'same (both p >= 0.01)',
+        met: c.same,
+      });
+    }
     for (const [firmware, label, f, a, decides] of [
       ['stock', 'one run each', runs.get('stock/fixed')?.roams.filter((x) => x.valid) ?? [], runs.get('stock/adaptive')?.roams.filter((x) => x.valid) ?? [], true],
-      ['patched', `pooled from ${LOSS_RUNS} runs each`, pooled.fixed, pooled.adaptive, true],
+      ['patched', `the ${LOSS_RUNS} runs' roams pooled, for information`, pooled.fixed, pooled.adaptive, false],
       ['patched', 'one run each, for information', runs.get('patched/fixed')?.roams.filter((x) => x.valid) ?? [], runs.get('patched/adaptive')?.roams.filter((x) => x.valid) ?? [], false],
     ] as const) {
       if (f.length < 2 || a.length < 2) {
