@@ -12,6 +12,7 @@
  *
  * RIG_BENCH_COUNT (default 100) roams per run.
  */
+import { mean } from 'simple-statistics';
 import { compareSamples } from '../src/record/distribution-compare.ts';
 import { describeRun, runRoam, truthMismatches, type RoamLine, type RunResult } from './roam-runs.ts';
 import type { BenchModule, BenchOptions, BenchRow, BenchSection } from './types.ts';
@@ -19,6 +20,11 @@ import type { BenchModule, BenchOptions, BenchRow, BenchSection } from './types.
 const GOAL_S_PER_100 = 30;
 const r2 = (x: number): string => String(Math.round(x * 100) / 100);
 const PERIOD_PRIOR_MS = 15_000;
+/** The figures compared fixed vs adaptive. */
+const LOSS_FIGURES: readonly (readonly [string, (x: RoamLine) => number])[] = [
+  ['lost per roam', (x) => x.lost],
+  ['after-association blackout (ms)', (x) => x.afterAssociationMs ?? Number.NaN],
+];
 /** Runs per mode for the patched loss comparison, whose unit is the run (RIG_BENCH_LOSS_RUNS). */
 const LOSS_RUNS = Math.max(2, Number(process.env.RIG_BENCH_LOSS_RUNS ?? 20) || 20);
 
@@ -86,12 +92,9 @@ export const roamCountBench: BenchModule = {
     });
     const meanOf = (pick: (x: RoamLine) => number) => (roams: RoamLine[]): number => {
       const v = roams.map(pick).filter(Number.isFinite);
-      return v.length ? v.reduce((x, y) => x + y, 0) / v.length : Number.NaN;
+      return v.length ? mean(v) : Number.NaN;
     };
-    for (const [what, pick] of [
-      ['lost per roam', (x: RoamLine) => x.lost],
-      ['after-association blackout (ms)', (x: RoamLine) => x.afterAssociationMs ?? Number.NaN],
-    ] as const) {
+    for (const [what, pick] of LOSS_FIGURES) {
       const xs = runMeans.fixed.map(meanOf(pick)).filter(Number.isFinite);
       const ys = runMeans.adaptive.map(meanOf(pick)).filter(Number.isFinite);
       if (xs.length < 2 || ys.length < 2) {
@@ -115,10 +118,7 @@ export const roamCountBench: BenchModule = {
         rows.push({ figure: `loss equivalence, ${firmware}, ${label}`, value: 'unknown: too few valid roams', goal: 'same', met: null });
         continue;
       }
-      for (const [what, pick] of [
-        ['lost per roam', (x: (typeof f)[number]) => x.lost],
-        ['after-association blackout (ms)', (x: (typeof f)[number]) => x.afterAssociationMs ?? Number.NaN],
-      ] as const) {
+      for (const [what, pick] of LOSS_FIGURES) {
         const xs = f.map(pick).filter(Number.isFinite);
         const ys = a.map(pick).filter(Number.isFinite);
         const c = compareSamples(xs, ys);
