@@ -13,8 +13,8 @@
  *   set-up (first association, the first ramp) is not in it; the wall time per roam of the
  *   whole run, set-up included, is given beside it.
  * - physical floor: a crossfade roam happens only at the driver's roam check (madwifi 0.9.3
- *   sta_age(), every IEEE80211_INACT_WAIT = 15 s; in the model plus 0 to 10 ms of timer
- *   latency a tick), so two roams are at least one check period apart. Everything a cycle
+ *   sta_age(), every IEEE80211_INACT_WAIT = 15 s of the board clock, exactly), so two
+ *   roams are at least one check period apart. Everything a cycle
  *   needs between two joins (the stock blackout, recovery pings, grace, baseline, the
  *   approach, the crossing and a scan: about 5 s at -i 0.2) fits inside one period, so the
  *   floor is one period per roam. The period is measured from the run's own joins: the
@@ -107,7 +107,7 @@ export const roamCycleBench: BenchModule = {
     const notes: string[] = [
       `${n} stock roams per mode at time scale 1 on the shipped bench "virtual" (seed 1404), board costs ${opts.boardCosts ? 'on (`virtual.boardCosts: {}`, the 2007-board defaults of docs/virtual-rig.md)' : 'off (--no-board-costs)'}; a small sample (a scale-1 roam takes 15 to 35 s of real time).`,
       'Cycle per roam: join to next join, mean = (last join - first join) / (roams - 1); the first roam\'s set-up is not in it (the run\'s wall time per roam, set-up included, is in its own row).',
-      'Physical floor: a crossfade roam happens only at madwifi\'s roam check (sta_age(), every IEEE80211_INACT_WAIT = 15 s, plus the timer\'s latency), so two roams are at least one check period apart; all a cycle needs between two joins (stock blackout ~1 s, 3 recovery pings, 2 s grace, 3 baseline pings answered within the grace, approach, crossing, a 0.7 s scan) fits in one period, so the floor is one period per roam. The period is measured from the run\'s joins (span / whole periods in it); wall/floor = check periods passed per roam.',
+      'Physical floor: a crossfade roam happens only at madwifi\'s roam check (sta_age(), every IEEE80211_INACT_WAIT = 15 s of the board clock), so two roams are at least one check period apart; all a cycle needs between two joins (stock blackout ~1 s, 3 recovery pings, 2 s grace, 3 baseline pings answered within the grace, approach, crossing, a 0.7 s scan) fits in one period, so the floor is one period per roam. The period is measured from the run\'s joins (span / whole periods in it); wall/floor = check periods passed per roam.',
       'Detection delay: joinSeenMs (bench clock, the join event\'s arrival at the rig) - ground truth tJoinMs (board clock) - the clocks\' offset (the smallest arrival - -D stamp over the run\'s ping lines); fixed and adaptive runs pooled.',
     ];
     const cf = runs.fixed ? cycles(runs.fixed) : null;
@@ -126,7 +126,7 @@ export const roamCycleBench: BenchModule = {
       rows.push({ figure: 'adaptive / fixed, mean cycle per roam', value: ratio.toFixed(4), goal: '<= 0.50', met: ratio <= 0.5 });
       rows.push({ figure: 'adaptive / fixed, check periods per roam', value: `${(ca.checksPerRoam / cf.checksPerRoam).toFixed(2)} (${ca.checksPerRoam.toFixed(2)} / ${cf.checksPerRoam.toFixed(2)})`, goal: '', met: null });
       notes.push(
-        'The ratio in seconds sits at 0.50 by physics, not by the rig: the adaptive crossfade roams at every roam check (one check period per roam, its floor), the fixed ramp at every second one; each check fires 0 to 10 ms late (the model\'s timer latency, as a real kernel timer), so the two runs\' periods differ by a few ms and the ratio lands a hair above or below 0.5 from run to run. It cannot go lower without a roam between two checks, which the driver does not make; the ratio in check periods is the row below it.',
+        'The ratio in seconds sits at 0.50 by physics, not by the rig: the adaptive crossfade roams at every roam check (one check period per roam, its floor), the fixed ramp at every second one; the checks are exactly 15 s apart, and a join follows its check by the channel switch and the reassociation (about 7 to 20 ms, random per roam), so the first and last joins of each run put the ratio a hair above or below 0.5 from run to run (a few ms over 60 or 120 s). It cannot go lower without a roam between two checks, which the driver does not make; the ratio in check periods is the row below it.',
       );
     }
     if (ca) {

@@ -1,4 +1,5 @@
 import type { Scheduler, Timer } from './clock.ts';
+import { HZ_DEFAULT, KernelTicks } from './kernel-time.ts';
 import type { Random } from './random.ts';
 
 /**
@@ -12,6 +13,24 @@ import type { Random } from './random.ts';
  *   (30 / 15 = 2): the window in which the AP probes the station with a null data frame.
  */
 export const INACT_WAIT_MS = 15_000;
+
+/**
+ * When ieee80211_node_timeout() next runs, called from the handler at model time `now`:
+ * it re-arms with `mod_timer(&ic->ic_inact, jiffies + IEEE80211_INACT_WAIT * HZ)`, and
+ * kernel/timer.c (2.6.16, __run_timers()) runs a timer from the timer softirq of the tick
+ * where jiffies reaches its `expires`, so inside the handler `jiffies` is that tick: the
+ * period is exactly 15 * HZ jiffies of the board's clock, the same clock gettimeofday()
+ * counts. Nothing accumulates from run to run; only a handler that ran a whole jiffy late
+ * (a softirq held off past the next tick) moves the later ones.
+ */
+export function nextInactExpiry(ticks: KernelTicks, now: number): number {
+  return ticks.jiffies(now) + (INACT_WAIT_MS / 1000) * ticks.hz;
+}
+
+/** From the timer interrupt to the handler in the timer softirq on irq_exit(): tens of microseconds. */
+export function timerSoftirqLatencyMs(rnd: Random): number {
+  return rnd.uniform(0.01, 0.08);
+}
 export const INACT_RELOAD = { init: 30 / 15, auth: 180 / 15, run: 300 / 15 } as const;
 export const INACT_PROBE = 30 / 15;
 
@@ -37,14 +56,20 @@ interface Counter {
 export class NodeInactivity<K> {
   private readonly counters = new Map<K, Counter>();
   private timer: Timer | null = null;
+  private readonly ticks: KernelTicks;
 
   constructor(
     private readonly sched: Scheduler,
     private readonly rnd: Random,
     private readonly hooks: { probeAcked(key: K): boolean; timedOut(key: K): void },
   ) {
-    // The ic_inact timer runs from the radio's attach, at whatever phase that was.
-    this.timer = sched.after(rnd.uniform(0, INACT_WAIT_MS), () => this.tick());
+    // The AP board's own tick; the ic_inact timer runs from the radio's attach, at whatever phase that was.
+    this.ticks = new KernelTicks(HZ_DEFAULT, rnd.uniform(0, 1000 / HZ_DEFAULT));
+    this.arm(this.ticks.jiffies(sched.now() + rnd.uniform(0, INACT_WAIT_MS)) + 1);
+  }
+
+  private arm(expires: number): void {
+    this.timer = this.sched.at(this.ticks.tickTime(expires) + timerSoftirqLatencyMs(this.rnd), () => this.tick());
   }
 
   add(key: K, kind: InactKind): void {
@@ -79,8 +104,7 @@ export class NodeInactivity<K> {
   }
 
   private tick(): void {
-    // mod_timer(jiffies + IEEE80211_INACT_WAIT * HZ) plus softirq latency
-    this.timer = this.sched.after(INACT_WAIT_MS + this.rnd.uniform(0, 10), () => this.tick());
+    this.arm(nextInactExpiry(this.ticks, this.sched.now()));
     for (const [key, c] of [...this.counters]) {
       c.inact--;
       if (c.inact > 0 && c.inact <= INACT_PROBE && this.hooks.probeAcked(key)) c.inact = c.reload;

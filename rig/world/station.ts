@@ -2,7 +2,7 @@ import { WepState } from './wep.ts';
 import type { Timer } from './clock.ts';
 import type { DropReason, RoamTruth } from './ground-truth.ts';
 import type { LinkWatch, LinkWatchQueue } from './linkwatch.ts';
-import { INACT_WAIT_MS } from './node-inactivity.ts';
+import { INACT_WAIT_MS, nextInactExpiry, timerSoftirqLatencyMs } from './node-inactivity.ts';
 import { rssiOf, SENSITIVITY_DBM } from './radio.ts';
 import { BackgroundScan } from './bg-scan.ts';
 import { ScanCache } from './scan-cache.ts';
@@ -165,13 +165,15 @@ export class Station {
   createVap(iface: string, radio: string): void {
     this.vap = { iface, radio };
     // sta_age() runs from the node inactivity timer; its phase is wherever the timer started.
-    const first = this.world.rnd.uniform(0, INACT_WAIT_MS);
+    const w = this.world;
+    const arm = (expires: number): void => {
+      this.ageTimer = w.sched.at(w.clientTicks.tickTime(expires) + timerSoftirqLatencyMs(w.rnd), tick);
+    };
     const tick = (): void => {
-      // mod_timer(jiffies + IEEE80211_INACT_WAIT * HZ): HZ=100 jiffies and softirq latency
-      this.ageTimer = this.world.sched.after(INACT_WAIT_MS + this.world.rnd.uniform(0, 10), tick);
+      arm(nextInactExpiry(w.clientTicks, w.sched.now()));
       this.staAge();
     };
-    this.ageTimer = this.world.sched.after(first, tick);
+    arm(w.clientTicks.jiffies(w.sched.now() + w.rnd.uniform(0, INACT_WAIT_MS)) + 1);
   }
 
   destroyVap(): void {
