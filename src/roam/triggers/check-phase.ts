@@ -6,8 +6,9 @@
  * few milliseconds after the check that decided it (the channel switch and one management
  * exchange). So the joins of the roams seen lie on the check's grid: the period is a prior
  * (the profile's `crossfade.checkPeriodS`) refined from the joins (the span between two
- * joins divided by the whole number of periods in it: a timer re-armed with mod_timer()
- * drifts by its latency on every tick), the phase is the latest join. A join far off the
+ * joins divided by the whole number of periods in it: the board's clock need not run at
+ * the rig's rate, and a timer handler held off past a tick re-arms from that later tick),
+ * the phase is the latest join. A join far off the
  * grid (a join delayed by a lost management frame, a roam commanded by someone else) does
  * not move the phase unless the next one confirms it.
  *
