@@ -6,7 +6,8 @@
  * after-association blackout, fixed vs adaptive, by a two-sample Mann-Whitney U test and a
  * permutation test of the means (src/record/distribution-compare.ts; "same" = both p >= 0.01),
  * plus every valid roam's lostSeqs against the ground truth. For patched firmware, whose
- * losses cluster within a run (the note below), the unit is the run: RIG_BENCH_LOSS_RUNS
+ * roams in one run share the pings' phase against the roam check (the note below), the unit
+ * is the run: RIG_BENCH_LOSS_RUNS
  * (default 20) short runs per mode of RIG_BENCH_COUNT / RIG_BENCH_LOSS_RUNS roams each,
  * compared by their per-run means.
  *
