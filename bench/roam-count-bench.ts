@@ -7,9 +7,8 @@
  * permutation test of the means (src/record/distribution-compare.ts; "same" = both p >= 0.01),
  * plus every valid roam's lostSeqs against the ground truth. For patched firmware, whose
  * roams in one run share the pings' phase against the roam check (the note below), the unit
- * is the run: RIG_BENCH_LOSS_RUNS
- * (default 20) short runs per mode of RIG_BENCH_COUNT / RIG_BENCH_LOSS_RUNS roams each,
- * compared by their per-run means.
+ * is the run: RIG_BENCH_LOSS_RUNS (default 20) short runs per mode of RIG_BENCH_COUNT /
+ * RIG_BENCH_LOSS_RUNS roams each, compared by their per-run means.
  *
  * RIG_BENCH_COUNT (default 100) roams per run.
  */
@@ -69,16 +68,15 @@ export const roamCountBench: BenchModule = {
       }
     }
     // Patched: LOSS_RUNS short runs per mode, alternating; each run's means are one value.
-    const pooled = { fixed: [] as RoamLine[], adaptive: [] as RoamLine[] };
     const perRun = { fixed: [] as string[], adaptive: [] as string[] };
-    const runMeans = { fixed: [] as RoamLine[][], adaptive: [] as RoamLine[][] };
+    /** Each run's valid roams (runs with none left out). */
+    const runRoams = { fixed: [] as RoamLine[][], adaptive: [] as RoamLine[][] };
     let pooledMismatch = 0;
     for (let i = 0; i < LOSS_RUNS; i++) {
       for (const mode of ['fixed', 'adaptive'] as const) {
         const r = await runRoam({ firmware: 'patched', mode, count: m, timeoutMs: 10 * 60_000 });
         const valid = r.roams.filter((x) => x.valid);
-        pooled[mode].push(...valid);
-        if (valid.length > 0) runMeans[mode].push(valid);
+        if (valid.length > 0) runRoams[mode].push(valid);
         perRun[mode].push(`${valid.filter((x) => x.lost > 0).length}/${valid.length}`);
         pooledMismatch += truthMismatches(r);
         r.cleanup();
@@ -96,8 +94,8 @@ export const roamCountBench: BenchModule = {
       return v.length ? mean(v) : Number.NaN;
     };
     for (const [what, pick] of LOSS_FIGURES) {
-      const xs = runMeans.fixed.map(meanOf(pick)).filter(Number.isFinite);
-      const ys = runMeans.adaptive.map(meanOf(pick)).filter(Number.isFinite);
+      const xs = runRoams.fixed.map(meanOf(pick)).filter(Number.isFinite);
+      const ys = runRoams.adaptive.map(meanOf(pick)).filter(Number.isFinite);
       if (xs.length < 2 || ys.length < 2) {
         rows.push({ figure: `${what}, patched: fixed vs adaptive, per-run means`, value: 'unknown: too few runs with valid roams', goal: 'same', met: null });
         continue;
@@ -112,7 +110,7 @@ export const roamCountBench: BenchModule = {
     }
     for (const [firmware, label, f, a, decides] of [
       ['stock', 'one run each', runs.get('stock/fixed')?.roams.filter((x) => x.valid) ?? [], runs.get('stock/adaptive')?.roams.filter((x) => x.valid) ?? [], true],
-      ['patched', `the ${LOSS_RUNS} runs' roams pooled, for information`, pooled.fixed, pooled.adaptive, false],
+      ['patched', `the ${LOSS_RUNS} runs' roams pooled, for information`, runRoams.fixed.flat(), runRoams.adaptive.flat(), false],
       ['patched', 'one run each, for information', runs.get('patched/fixed')?.roams.filter((x) => x.valid) ?? [], runs.get('patched/adaptive')?.roams.filter((x) => x.valid) ?? [], false],
     ] as const) {
       if (f.length < 2 || a.length < 2) {

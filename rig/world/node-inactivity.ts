@@ -13,6 +13,8 @@ import type { Random } from './random.ts';
  *   (30 / 15 = 2): the window in which the AP probes the station with a null data frame.
  */
 export const INACT_WAIT_MS = 15_000;
+export const INACT_RELOAD = { init: 30 / 15, auth: 180 / 15, run: 300 / 15 } as const;
+export const INACT_PROBE = 30 / 15;
 
 /**
  * When ieee80211_node_timeout() next runs, called from the handler at model time `now`:
@@ -31,8 +33,6 @@ export function nextInactExpiry(ticks: KernelTicks, now: number): number {
 export function timerSoftirqLatencyMs(rnd: Random): number {
   return rnd.uniform(0.01, 0.08);
 }
-export const INACT_RELOAD = { init: 30 / 15, auth: 180 / 15, run: 300 / 15 } as const;
-export const INACT_PROBE = 30 / 15;
 
 export type InactKind = keyof typeof INACT_RELOAD;
 

@@ -8,9 +8,9 @@
  * (the profile's `crossfade.checkPeriodS`) refined from the joins (the span between two
  * joins divided by the whole number of periods in it: the board's clock need not run at
  * the rig's rate, and a timer handler held off past a tick re-arms from that later tick),
- * the phase is the latest join. A join far off the
- * grid (a join delayed by a lost management frame, a roam commanded by someone else) does
- * not move the phase unless the next one confirms it.
+ * the phase is the latest join. A join far off the grid (a join delayed by a lost
+ * management frame, a roam commanded by someone else) does not move the phase unless the
+ * next one confirms it.
  *
  * Times are bench (board) ms. Pure: no I/O, no clock of its own.
  */
