@@ -9,7 +9,8 @@
  * (the client's `events: wpa_cli`: an interactive wpa_cli attached to its control socket on a pty),
  * and each roam's lost and late seqs must be exactly what the capture shows: a seq is
  * lost when no echo reply for it was captured, late when its reply was captured more
- * than one interval after the send time ping wrote into the packet. `rig check` passes
+ * than one interval after the send time ping wrote into the packet, at the resolution ping
+ * prints round trips with (whole ms from 100 ms up). `rig check` passes
  * on the same VM; the report and the JUnit file are written. At the end SIGINT stops
  * the lab and its QEMU is gone.
  *
@@ -76,6 +77,17 @@ function alive(pid: number): boolean {
   }
 }
 
+/**
+ * A round trip as iputils prints it (ping_common.c: from 100 ms - 50 us up, `time=%ld ms`
+ * of (triptime + 500) / 1000, whole ms; below, decimals), which is all the rig reads: a
+ * reply 200.4 ms after its send prints `time=200 ms`, not above the 200 ms interval
+ * (docs/roam-cycle.md, late).
+ */
+function printedRttMs(seconds: number): number {
+  const us = Math.round(seconds * 1e6);
+  return us >= 100_000 - 50 ? Math.floor((us + 500) / 1000) : us / 1000;
+}
+
 /** Lost and late seqs in [from, to] as the capture shows them (one ping process: one ICMP id). */
 function fromCapture(echoes: IcmpEcho[], from: number, to: number): { lost: number[]; late: number[] } {
   const replies = new Map<number, IcmpEcho>();
@@ -85,7 +97,7 @@ function fromCapture(echoes: IcmpEcho[], from: number, to: number): { lost: numb
   for (let seq = from; seq <= to; seq++) {
     const r = replies.get(seq);
     if (!r) lost.push(seq);
-    else if (r.sentS !== null && r.atS - r.sentS > INTERVAL_S) late.push(seq);
+    else if (r.sentS !== null && printedRttMs(r.atS - r.sentS) > INTERVAL_S * 1000) late.push(seq);
   }
   return { lost, late };
 }
